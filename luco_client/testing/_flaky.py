@@ -1,0 +1,345 @@
+"""A scripted, flaky HTTP server on 127.0.0.1 for tests, demos and benchmarks.
+
+Each (method, path) can be given a script: a list of actions played in order, one per
+request (the last one repeats). Requests without a script get the server's default action
+(``Reply(200)`` unless seeded :class:`Faults` say otherwise). Every request is recorded
+*before* its action runs, so a request the client gave up on still counts as received;
+that is how tests tell "applied but unanswered" from "never sent".
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = [
+    "FlakyServer",
+    "Received",
+    "Reply",
+    "Delay",
+    "Drop",
+    "Truncate",
+    "Redirect",
+    "Faults",
+    "reserve_port",
+]
+
+Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the server saw it. ``at`` is ``time.monotonic()``, ``wall`` is
+    ``time.time()``, both taken when the request line and headers were read."""
+
+    method: str
+    path: str
+    query: t.Dict[str, str]
+    headers: t.Dict[str, str]
+    body: bytes
+    at: float
+    wall: float
+    port: int
+
+    def header(self, name: str) -> t.Optional[str]:
+        """A header value, case-insensitively."""
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def json(self) -> t.Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+
+def _encode(body: Body) -> t.Tuple[bytes, t.Optional[str]]:
+    if body is None:
+        return b"", None
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode("utf-8"), "text/plain; charset=utf-8"
+    return json.dumps(body).encode("utf-8"), "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer with ``status``, ``body`` (bytes, text, or JSON-able) and ``headers``."""
+
+    status: int = 200
+    body: Body = None
+    headers: t.Mapping[str, str] = field(default_factory=dict)
+
+    def play(self, handler: _Handler) -> None:
+        payload, ctype = _encode(self.body if self.body is not None else {"ok": self.status < 400})
+        handler.send_response(self.status)
+        headers = {"Content-Type": ctype or "application/json", **self.headers}
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(payload)
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Wait ``seconds`` (after recording the request), then play ``then``."""
+
+    seconds: float
+    then: t.Any = Reply()
+
+    def play(self, handler: _Handler) -> None:
+        handler.server.stopping.wait(self.seconds)
+        try:
+            self.then.play(handler)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up: expected
+            handler.close_connection = True
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Read the request, then close the connection without answering (a reset)."""
+
+    def play(self, handler: _Handler) -> None:
+        handler.close_connection = True
+        try:
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+@dataclass(frozen=True)
+class Truncate:
+    """Announce ``length`` bytes of body, send only ``body``, then close."""
+
+    body: bytes = b'{"partial": '
+    length: int = 1000
+
+    def play(self, handler: _Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(self.length))
+        handler.end_headers()
+        handler.wfile.write(self.body)
+        handler.wfile.flush()
+        Drop().play(handler)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Redirect to ``location`` with ``status`` (302 by default)."""
+
+    location: str
+    status: int = 302
+
+    def play(self, handler: _Handler) -> None:
+        Reply(self.status, b"", {"Location": self.location}).play(handler)
+
+
+class Faults:
+    """Seeded random faults for unscripted requests (the same seed gives the same faults).
+
+    :param seed: random seed.
+    :param error_rate: share of requests answered 500/502/503.
+    :param throttle_rate: share answered 429 with ``Retry-After: retry_after``.
+    :param reset_rate: share whose connection is dropped without an answer.
+    :param retry_after: seconds in the 429's Retry-After header.
+    """
+
+    def __init__(self, seed: int = 0, *, error_rate: float = 0.0, throttle_rate: float = 0.0,
+                 reset_rate: float = 0.0, retry_after: float = 1) -> None:
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.error_rate, self.throttle_rate, self.reset_rate = error_rate, throttle_rate, reset_rate
+        self.retry_after = retry_after
+
+    def pick(self) -> t.Optional[t.Any]:
+        """The fault for the next request, or ``None``."""
+        with self._lock:
+            roll = self._random.random()
+            status = self._random.choice((500, 502, 503))
+        if roll < self.error_rate:
+            return Reply(status, {"error": "injected fault"})
+        roll -= self.error_rate
+        if roll < self.throttle_rate:
+            return Reply(429, {"error": "slow down"}, {"Retry-After": f"{self.retry_after:g}"})
+        roll -= self.throttle_rate
+        if roll < self.reset_rate:
+            return Drop()
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: t.Any) -> None:
+        return
+
+    def _handle(self) -> None:
+        at, wall = time.monotonic(), time.time()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        received = Received(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
+                            dict(self.headers.items()), body, at, wall, self.server.server_address[1])
+        action = self.server.owner._record_and_pick(received)
+        if callable(action) and not hasattr(action, "play"):
+            action = action(received)
+        action.play(self)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+    owner: FlakyServer
+    stopping: threading.Event
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._sockets: t.Set[socket.socket] = set()
+        self._sock_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: t.Any, client_address: t.Any) -> None:
+        with self._sock_lock:
+            self._sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: t.Any) -> None:
+        with self._sock_lock:
+            self._sockets.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._sock_lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def reserve_port() -> t.Tuple[socket.socket, int]:
+    """A loopback port that refuses connections until the returned socket is closed.
+
+    The socket is bound but not listening, so connecting gets ``ECONNREFUSED`` (a NOT_SENT
+    failure); close it and start a :class:`FlakyServer` on the port to "bring the server up".
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock, sock.getsockname()[1]
+
+
+class FlakyServer:
+    """A scripted HTTP/1.1 server on 127.0.0.1 (keep-alive, threaded).
+
+    :param port: 0 (default) picks a free port.
+    :param faults: seeded :class:`Faults` for requests without a script.
+    :param default: the action for requests without a script and without a fault.
+
+    Use as a context manager, or call :meth:`start` and :meth:`close`.
+    """
+
+    def __init__(self, port: int = 0, *, faults: t.Optional[Faults] = None, default: t.Any = None) -> None:
+        self._port = port
+        self.faults = faults
+        self.default = default if default is not None else Reply(200)
+        self._scripts: t.Dict[t.Tuple[t.Optional[str], str], t.List[t.Any]] = {}
+        self._received: t.List[Received] = []
+        self._lock = threading.Lock()
+        self._server: t.Optional[_Server] = None
+        self._thread: t.Optional[threading.Thread] = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FlakyServer:
+        """Bind and serve in a background thread."""
+        server = _Server(("127.0.0.1", self._port), _Handler)
+        server.owner = self
+        server.stopping = threading.Event()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"FlakyServer:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and drop open keep-alive connections (so the server is really down)."""
+        server = self._server
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> FlakyServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self._server.server_address[1] if self._server is not None else self._port
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>`` (no trailing slash)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # ------------------------------------------------------------------ scripting
+
+    def script(self, path: str, *actions: t.Any, method: t.Optional[str] = None) -> FlakyServer:
+        """Answer requests to ``path`` (and ``method``, if given) with ``actions`` in order;
+        the last action repeats. An action may also be a callable ``(Received) -> action``."""
+        if not actions:
+            raise ValueError("script() needs at least one action")
+        with self._lock:
+            self._scripts[(method.upper() if method else None, path)] = list(actions)
+        return self
+
+    def _record_and_pick(self, received: Received) -> t.Any:
+        with self._lock:
+            self._received.append(received)
+            script = self._scripts.get((received.method, received.path)) or self._scripts.get((None, received.path))
+            if script:
+                return script.pop(0) if len(script) > 1 else script[0]
+        fault = self.faults.pick() if self.faults is not None else None
+        return fault or self.default
+
+    # ------------------------------------------------------------------ admin view
+
+    def received(self, path: t.Optional[str] = None, method: t.Optional[str] = None) -> t.List[Received]:
+        """Requests received so far, optionally only for ``path`` and ``method``."""
+        with self._lock:
+            return [r for r in self._received
+                    if (path is None or r.path == path) and (method is None or r.method == method.upper())]
+
+    def count(self, path: t.Optional[str] = None, method: t.Optional[str] = None) -> int:
+        """How many requests were received (for ``path`` and ``method``, if given)."""
+        return len(self.received(path, method))
+
+    def reset(self) -> None:
+        """Forget scripts and received requests."""
+        with self._lock:
+            self._scripts.clear()
+            self._received.clear()

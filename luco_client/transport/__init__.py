@@ -1,0 +1,54 @@
+"""The graceful transport: the only layer of luco_client that touches requests and urllib3.
+
+Public names::
+
+    GracefulSession      requests.Session with the graceful adapter mounted
+    GracefulAdapter      HTTPAdapter running the attempt loop
+    GracefulRetry        retry policy (urllib3 Retry subclass)
+    Throttle, ThrottleRule, MemoryBackend, SQLiteBackend, RedisBackend
+    ConcurrencyLimit
+    Timeout, CallOptions, INHERIT
+    BearerTokenAuth, AccessToken, ApiKeyAuth
+    raise_for_status, status_error
+"""
+
+from luco_client.transport._adapter import GracefulAdapter
+from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
+from luco_client.transport._concurrency import ConcurrencyLimit
+from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._responses import raise_for_status, status_error
+from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
+from luco_client.transport._session import GracefulPreparedRequest, GracefulSession
+from luco_client.transport._throttle import (
+    MemoryBackend,
+    RedisBackend,
+    SQLiteBackend,
+    Throttle,
+    ThrottleBackend,
+    ThrottleRule,
+)
+
+__all__ = [
+    "GracefulSession",
+    "GracefulPreparedRequest",
+    "GracefulAdapter",
+    "GracefulRetry",
+    "DEFAULT_RETRY_ON",
+    "SAFE_METHODS",
+    "Throttle",
+    "ThrottleRule",
+    "ThrottleBackend",
+    "MemoryBackend",
+    "SQLiteBackend",
+    "RedisBackend",
+    "ConcurrencyLimit",
+    "Timeout",
+    "DEFAULT_TIMEOUT",
+    "CallOptions",
+    "INHERIT",
+    "BearerTokenAuth",
+    "AccessToken",
+    "ApiKeyAuth",
+    "raise_for_status",
+    "status_error",
+]

@@ -1,0 +1,139 @@
+"""GracefulAdapter: a requests ``HTTPAdapter`` that drives the attempt loop itself."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from luco_client._clock import SYSTEM_CLOCK, Clock
+from luco_client.errors import ConfigurationError
+from luco_client.events import LogEvent, LogLevel, RedactingFilter
+from luco_client.stats import Stats
+from luco_client.transport._call import CallRunner
+from luco_client.transport._compat import NO_RETRY, ensure_complete_body
+from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
+from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._retry import GracefulRetry
+from luco_client.transport._throttle import Throttle
+
+__all__ = ["GracefulAdapter"]
+
+#: urllib3 loggers whose DEBUG records carry request lines (query strings included).
+_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+_redaction_installed = False
+
+
+def _scrub_urllib3_logs() -> None:
+    """Attach a RedactingFilter to urllib3's request-line loggers, once.
+
+    urllib3 logs ``"GET /path?api_key=... HTTP/1.1" 200`` at DEBUG. A logger-level filter
+    scrubs those records where they are created; no level, handler or propagation changes.
+    Done when the first adapter is built, never at import.
+    """
+    global _redaction_installed
+    if _redaction_installed:
+        return
+    _redaction_installed = True
+    for name in _URLLIB3_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+class GracefulAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` that retries, throttles, limits concurrency, times and counts.
+
+    Each call to :meth:`send` is one logical call. Every attempt of it waits for a
+    concurrency slot and the throttle, is sent through urllib3 exactly once (urllib3's own
+    retries are disabled), has its body read and validated inside the attempt, and is
+    recorded in :attr:`stats`. The :class:`GracefulRetry` policy decides what follows a
+    failure, under the retry-safety rule.
+
+    :param retry: the default policy; ``None`` disables retries. Default ``GracefulRetry()``.
+    :param throttle: a :class:`Throttle`, or ``None`` (default) for no client-side limit.
+    :param concurrency: one or several :class:`ConcurrencyLimit` (global and per pattern).
+    :param timeout: default :class:`Timeout` (connect 5 s, read 30 s); a call's requests
+        ``timeout=`` or ``CallOptions.timeout`` overrides it. Never infinite.
+    :param idempotency_header: a header name such as ``"Idempotency-Key"``. When set, each
+        logical call with a non-safe method gets one random key, reused on every attempt
+        (a key the caller set is kept), and becomes retry-safe. Default ``None``: off.
+    :param validators: default response validators (see :class:`CallOptions`).
+    :param stats: where attempts are counted; default a new :class:`~luco_client.stats.Stats`.
+    :param log_request: event before each attempt (default DEBUG).
+    :param log_response: event after each attempt that got a response (default DEBUG).
+    :param log_errors: event after each failed attempt (default WARNING).
+    :param clock: time source (tests inject a fake one).
+    :param pool_maxsize: connections kept per host; default max(10, global concurrency).
+    """
+
+    def __init__(
+        self,
+        *,
+        retry: t.Optional[GracefulRetry] = INHERIT,
+        throttle: t.Optional[Throttle] = None,
+        concurrency: t.Union[ConcurrencyLimit, t.Sequence[ConcurrencyLimit], None] = None,
+        timeout: t.Union[Timeout, float, t.Tuple[float, float], None] = None,
+        idempotency_header: t.Optional[str] = None,
+        validators: t.Sequence[t.Callable[[requests.Response], None]] = (),
+        stats: t.Optional[Stats] = None,
+        log_request: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
+        log_response: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
+        log_errors: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
+        clock: Clock = SYSTEM_CLOCK,
+        pool_connections: int = 10,
+        pool_maxsize: t.Optional[int] = None,
+        pool_block: bool = False,
+    ) -> None:
+        if retry is not None and retry is not INHERIT and not isinstance(retry, GracefulRetry):
+            raise ConfigurationError(f"retry must be a GracefulRetry or None, got {type(retry).__name__}")
+        if throttle is not None and not isinstance(throttle, Throttle):
+            raise ConfigurationError(f"throttle must be a Throttle or None, got {type(throttle).__name__}")
+        limits = [concurrency] if isinstance(concurrency, ConcurrencyLimit) else list(concurrency or ())
+        if not all(isinstance(limit, ConcurrencyLimit) for limit in limits):
+            raise ConfigurationError("concurrency takes ConcurrencyLimit objects")
+        self.retry: t.Optional[GracefulRetry] = GracefulRetry(clock=clock) if retry is INHERIT else retry
+        self.throttle = throttle
+        self.gate = ConcurrencyGate(limits)
+        self.timeout = Timeout.coerce(timeout, DEFAULT_TIMEOUT)
+        self.idempotency_header = idempotency_header
+        self.validators = tuple(validators)
+        self.stats = stats if stats is not None else Stats()
+        self.log_request = log_request
+        self.log_response = log_response
+        self.log_errors = log_errors
+        self.clock = clock
+        if pool_maxsize is None:
+            global_limits = [limit.limit for limit in limits if limit.pattern is None]
+            pool_maxsize = max([10, *global_limits])
+        _scrub_urllib3_logs()
+        super().__init__(pool_connections=pool_connections, pool_maxsize=pool_maxsize,
+                         max_retries=NO_RETRY, pool_block=pool_block)
+
+    def send(  # noqa: PLR0917 - requests' own signature
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: t.Any = None,
+        verify: t.Union[bool, str] = True,
+        cert: t.Any = None,
+        proxies: t.Optional[t.Mapping[str, str]] = None,
+    ) -> requests.Response:
+        """Perform one logical call (all its attempts) and return the final response.
+
+        Raises the typed errors of :mod:`luco_client.errors` (never a ``requests``
+        exception): see :class:`GracefulRetry` for when each is raised.
+        """
+        options: CallOptions = getattr(request, "luco_options", None) or DEFAULT_OPTIONS
+        runner = CallRunner(self, request, options, timeout)
+        return runner.run({"stream": stream, "verify": verify, "cert": cert, "proxies": proxies})
+
+    def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        """One attempt: one urllib3 request, body read unless streaming. No retries."""
+        response = super().send(request, **kwargs)
+        if not kwargs.get("stream"):
+            response.content  # noqa: B018 - read the body inside the attempt (timed, retryable)
+            ensure_complete_body(response)
+        return response

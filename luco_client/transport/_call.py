@@ -1,0 +1,312 @@
+"""One logical call through the GracefulAdapter: the attempt loop.
+
+Order of operations for each attempt:
+
+1. check the deadline;
+2. take a slot of every matching concurrency limit (before the throttle, so that a throttle
+   token is never spent by a request that then waits for a slot);
+3. wait for the throttle (every matching rule admits one more request);
+4. send once through urllib3 (no hidden inner retries) and read the body (unless
+   streaming), timed;
+5. run the validators;
+6. release the slots, record the attempt in the stats, emit events;
+7. on failure, ask the retry policy: retry after a delay, or stop with a typed error (or
+   the last response, if the policy says so).
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+import uuid
+
+import requests
+from requests.utils import rewind_body
+
+from luco_client._redact import redact_text, redact_url
+from luco_client.errors import (
+    AttemptRecord,
+    DeadlineExceededError,
+    Phase,
+    PossiblyAppliedWriteError,
+    RetryAfterTooLongError,
+    TransportError,
+)
+from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.transport._concurrency import SlotTimeout
+from luco_client.transport._options import INHERIT, CallOptions, Timeout
+from luco_client.transport._phases import classify
+from luco_client.transport._responses import status_error
+from luco_client.transport._retry import SAFE_METHODS, Action, Decision, GracefulRetry
+from luco_client.transport._throttle import ThrottleTimeout
+from luco_client.transport._urls import derive_template, path_of
+
+__all__ = ["CallRunner"]
+
+if t.TYPE_CHECKING:
+    from luco_client.transport._adapter import GracefulAdapter
+
+log = logging.getLogger("luco_client.transport")
+_DECISIONS = LogEvent(LogLevel.DEBUG)
+
+
+class _Outcome:
+    """What one attempt produced: a response, an error, or both (validator failure)."""
+
+    __slots__ = ("elapsed", "error", "phase", "response", "started")
+
+    def __init__(self, response: t.Optional[requests.Response], error: t.Optional[BaseException],
+                 phase: Phase, started: float, elapsed: float) -> None:
+        self.response, self.error, self.phase = response, error, phase
+        self.started, self.elapsed = started, elapsed
+
+    @property
+    def status(self) -> t.Optional[int]:
+        return None if self.response is None else self.response.status_code
+
+    @property
+    def cause(self) -> str:
+        if isinstance(self.error, TransportError):
+            return f"[Request Error: {type(self.error).__name__}: {self.error.message}]"
+        if self.error is not None:
+            return f"[Validation Error: {type(self.error).__name__}: {redact_text(str(self.error))[:200]}]"
+        return f"[Bad Status Code: {self.status}]"
+
+
+class CallRunner:
+    """State of one logical call; :meth:`run` performs it. Not shared between threads."""
+
+    def __init__(self, adapter: GracefulAdapter, request: requests.PreparedRequest,
+                 options: CallOptions, timeout: t.Any) -> None:
+        self.adapter = adapter
+        self.request = request
+        self.options = options
+        self.clock = adapter.clock
+        self.method = (request.method or "GET").upper()
+        self.url = request.url or ""
+        self.template = options.url_template or derive_template(self.url)
+        self.policy: t.Optional[GracefulRetry] = adapter.retry if options.retry is INHERIT else options.retry
+        self.timeout = Timeout.coerce(timeout, options.timeout or adapter.timeout)
+        deadline = options.deadline if options.deadline is not None else (
+            self.policy.deadline if self.policy is not None else None)
+        self.started = self.clock.monotonic()
+        self.deadline_at = None if deadline is None else self.started + deadline
+        self.max_attempts = self.policy.max_attempts if self.policy is not None else 1
+        self.attempts: t.List[AttemptRecord] = []
+        self.number = 0  # the attempt running now (1-based)
+        self._safe_url: t.Optional[str] = None
+        self._add_idempotency_key()
+        self.idempotent = self._is_idempotent()
+
+    # ---------------------------------------------------------------- helpers
+
+    @property
+    def safe_url(self) -> str:
+        if self._safe_url is None:
+            self._safe_url = redact_url(self.url)
+        return self._safe_url
+
+    def _add_idempotency_key(self) -> None:
+        header = self.adapter.idempotency_header
+        if (header and self.method not in SAFE_METHODS and self.options.idempotent is not False
+                and header not in self.request.headers):
+            # One key per logical call, reused by every attempt; the caller's key wins.
+            self.request.headers[header] = uuid.uuid4().hex
+
+    def _is_idempotent(self) -> bool:
+        if self.options.idempotent is not None:
+            return self.options.idempotent
+        header = self.adapter.idempotency_header
+        return self.method in SAFE_METHODS or bool(header and self.request.headers.get(header))
+
+    def _is_write(self) -> bool:
+        """A call whose repetition could change state twice (POST, PATCH, or declared unsafe)."""
+        return self.method not in SAFE_METHODS or self.options.idempotent is False
+
+    def _remaining(self) -> t.Optional[float]:
+        if self.deadline_at is None:
+            return None
+        return self.deadline_at - self.clock.monotonic()
+
+    def _elapsed(self) -> float:
+        return self.clock.monotonic() - self.started
+
+    def fields(self) -> t.Dict[str, t.Any]:
+        """Event placeholders of the current attempt (built only when an event is logged)."""
+        return {
+            "URL": self.safe_url, "UURL": self.template, "ENDPOINT": path_of(self.safe_url),
+            "UENDPOINT": path_of(self.template), "METHOD": self.method, "CUR_ATTEMPT": self.number,
+            "MAX_ATTEMPT": self.max_attempts, "REPLAY": "", "IS_REPLAY": "FALSE", "STATUS": "",
+        }
+
+    def _can_resend(self) -> bool:
+        body = self.request.body
+        if body is None or isinstance(body, (bytes, str)):
+            return True
+        if isinstance(getattr(self.request, "_body_position", None), int):
+            rewind_body(self.request)
+            return True
+        return False
+
+    # ---------------------------------------------------------------- one attempt
+
+    def _attempt(self, send_kwargs: t.Dict[str, t.Any]) -> t.Tuple[_Outcome, float]:
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise self._deadline_error("no time left for the next attempt")
+        try:
+            slots = self.adapter.gate.acquire(self.url, remaining, self.fields)
+        except SlotTimeout:
+            raise self._deadline_error("timed out waiting for a concurrency slot") from None
+        try:
+            throttle_wait = 0.0
+            if self.adapter.throttle is not None:
+                try:
+                    throttle_wait = self.adapter.throttle.acquire(
+                        self.url, timeout=self._remaining(), fields=self.fields)
+                except ThrottleTimeout as exc:
+                    raise self._deadline_error(
+                        f"the throttle would delay the attempt past the deadline ({exc})") from None
+            emit(log, self.adapter.log_request, EventKind.REQUEST, self.fields)
+            timeout = self.timeout.capped(self._remaining())
+            started = self.clock.monotonic()
+            outcome = self._send(timeout, send_kwargs, started)
+        finally:
+            self.adapter.gate.release(slots)
+        return outcome, throttle_wait
+
+    def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
+        try:
+            response = self.adapter.send_once(self.request, timeout=(timeout.connect, timeout.read), **send_kwargs)
+        except requests.RequestException as exc:
+            error = classify(exc, self.method, self.safe_url)
+            return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+        for validator in self.options.validators or self.adapter.validators:
+            try:
+                validator(response)
+            except Exception as exc:  # any rejection is a failed attempt
+                return _Outcome(response, exc, Phase.RESPONSE, started, self.clock.monotonic() - started)
+        return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started)
+
+    def _is_success(self, outcome: _Outcome) -> bool:
+        if outcome.error is not None or outcome.response is None:
+            return False
+        status = outcome.response.status_code
+        return status < 400 or status in self.options.success_statuses
+
+    # ---------------------------------------------------------------- the loop
+
+    def run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
+        stats = self.adapter.stats
+        stats.record_call(self.method, self.template)
+        policy = self.policy
+        while True:
+            self.number += 1
+            number = self.number
+            outcome, throttle_wait = self._attempt(send_kwargs)
+            success = self._is_success(outcome)
+            stats.record_attempt(self.method, self.template, started=outcome.started,
+                                 elapsed=outcome.elapsed, status=outcome.status, success=success,
+                                 retry=number > 1, throttle_wait=throttle_wait)
+            self._emit_result(outcome, success)
+            record = AttemptRecord(number, outcome.phase, outcome.status,
+                                   None if success or outcome.error is None else outcome.cause,
+                                   outcome.elapsed, throttle_wait)
+            self.attempts.append(record)
+            if success:
+                return self._finish_response(t.cast(requests.Response, outcome.response))
+            decision = self._decide(policy, outcome)
+            if decision.action is not Action.RETRY:
+                return self._stop(decision, outcome)
+            self.attempts[-1] = record._replace(delay_after=decision.delay)
+            emit(log, policy.log_before if policy else None, EventKind.RETRY_BEFORE,
+                 self.fields, RETRY_DELAY=decision.delay, RETRY_CAUSE=outcome.cause, STATUS=outcome.status or "")
+            if outcome.response is not None:
+                outcome.response.close()  # give the connection back before sleeping
+            self.clock.sleep(decision.delay)
+            emit(log, policy.log_after if policy else None, EventKind.RETRY_AFTER,
+                 self.fields, RETRY_DELAY=decision.delay, RETRY_CAUSE=outcome.cause)
+            policy = decision.policy
+
+    def _decide(self, policy: t.Optional[GracefulRetry], outcome: _Outcome) -> Decision:
+        if policy is None:
+            return Decision(Action.NOT_RETRYABLE, reason="retries are disabled for this call")
+        if not self._can_resend():
+            return Decision(Action.NOT_RETRYABLE, reason="the request body is a stream that cannot be sent again")
+        headers = outcome.response.headers if outcome.response is not None else {}
+        return policy.decide(
+            self.method, self.safe_url, phase=outcome.phase, status=outcome.status, error=outcome.error,
+            retry_after=headers.get("Retry-After"), idempotent=self.idempotent, remaining=self._remaining())
+
+    def _emit_result(self, outcome: _Outcome, success: bool) -> None:
+        if outcome.response is not None:
+            emit(log, self.adapter.log_response, EventKind.RESPONSE,
+                 self.fields, outcome.response, STATUS=outcome.status, ELAPSED=outcome.elapsed)
+        if not success:
+            emit(log, self.adapter.log_errors, EventKind.ERROR,
+                 self.fields, outcome.response, STATUS=outcome.status or "", ELAPSED=outcome.elapsed,
+                 RETRY_CAUSE=outcome.cause)
+
+    # ---------------------------------------------------------------- endings
+
+    def _finish_response(self, response: requests.Response) -> requests.Response:
+        response.luco_attempts = tuple(self.attempts)  # type: ignore[attr-defined]
+        response.luco_elapsed = self._elapsed()  # type: ignore[attr-defined]
+        return response
+
+    def _stop(self, decision: Decision, outcome: _Outcome) -> requests.Response:
+        policy = self.policy
+        cause = f"{outcome.cause} ({decision.reason})"
+        if decision.action is Action.EXHAUSTED:
+            emit(log, policy.log_exhausted if policy else None, EventKind.RETRY_EXHAUSTED, self.fields,
+                 RETRY_CAUSE=cause, STATUS=outcome.status or "")
+        elif decision.action in (Action.NOT_RETRYABLE, Action.UNSAFE):
+            emit(log, _DECISIONS, EventKind.RETRY_SKIPPED, self.fields, RETRY_CAUSE=cause, STATUS=outcome.status or "")
+
+        response = outcome.response
+        if decision.action is Action.RETRY_AFTER_TOO_LONG and response is not None:
+            wait = t.cast(float, decision.retry_after)
+            too_long = status_error(
+                response, cls=RetryAfterTooLongError, attempts=self.attempts, elapsed=self._elapsed(),
+                message=f"server asked to retry in {wait:.0f}s; {decision.reason}",
+                retry_after=wait, retry_at=self.clock.time() + wait,
+                limit=min(policy.max_retry_after if policy else 0.0, self._remaining() or float("inf")))
+            response.close()
+            raise too_long
+        if decision.action is Action.DEADLINE:
+            raise self._deadline_error(decision.reason, outcome)
+        if isinstance(outcome.error, TransportError):
+            raise self._transport_error(outcome, decision)
+        if outcome.error is not None:  # a validator rejected the response
+            if decision.action is Action.EXHAUSTED and policy is not None and policy.on_exhausted == "return":
+                return self._finish_response(t.cast(requests.Response, response))
+            raise outcome.error
+        assert response is not None
+        if decision.action is Action.EXHAUSTED and (policy is None or policy.on_exhausted == "raise"):
+            exhausted = status_error(response, attempts=self.attempts, elapsed=self._elapsed(),
+                                     message=f"gave up after {len(self.attempts)} attempts")
+            response.close()
+            raise exhausted
+        return self._finish_response(response)  # not retryable: the caller sees the status
+
+    def _transport_error(self, outcome: _Outcome, decision: Decision) -> TransportError:
+        error = t.cast(TransportError, outcome.error)
+        common = dict(method=self.method, url=self.safe_url, attempts=self.attempts, elapsed=self._elapsed())
+        if error.phase is Phase.SENT_NO_RESPONSE and self._is_write():
+            header = self.adapter.idempotency_header
+            key = self.request.headers.get(header) if header else None
+            return PossiblyAppliedWriteError(
+                f"{self.method} may have been applied by the server but got no response "
+                f"({error.message}); not resent because {decision.reason}",
+                phase=error.phase, idempotency_key=key, **common)
+        suffix = "" if decision.action is Action.NOT_RETRYABLE else f" ({decision.reason})"
+        return type(error)(error.message + suffix, phase=error.phase, **common)
+
+    def _deadline_error(self, why: str, outcome: t.Optional[_Outcome] = None) -> DeadlineExceededError:
+        # The phase of the last attempt: a write that may have been applied stays visible.
+        phase = self.attempts[-1].phase if self.attempts else Phase.NOT_SENT
+        if outcome is not None and outcome.response is not None:
+            outcome.response.close()
+        return DeadlineExceededError(f"deadline exceeded: {why}", phase=phase, method=self.method,
+                                     url=self.safe_url, attempts=self.attempts, elapsed=self._elapsed())
+

@@ -1,0 +1,205 @@
+"""The one seam between luco_client and the dependency majors it supports.
+
+* urllib3 1.26.x (Python 3.8/3.9 images beside botocore) and 2.x.
+* pyrate-limiter 3.x (the newest line for Python < 3.10) and 4.x.
+
+Everything version-specific lives here; the rest of the transport imports these names.
+For pyrate-limiter we use only the bucket core that both lines share (``Rate``,
+``RateItem``, ``bucket.put``/``waiting``/``leak``) and drive the waiting loop ourselves:
+the ``Limiter`` API is what changed between 3.x and 4.x (raising vs. returning, blocking
+arguments, clocks in the limiter vs. in the buckets), and our loop must also honour the
+call's deadline, several rules at once, and emit throttle events.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import typing as t
+
+import pyrate_limiter
+import requests
+import urllib3
+from pyrate_limiter import InMemoryBucket, Rate, RateItem, RedisBucket, SQLiteBucket
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    EmptyPoolError,
+    IncompleteRead,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.util.retry import Retry
+
+__all__ = [
+    "URLLIB3_MAJOR",
+    "PYRATE_MAJOR",
+    "Retry",
+    "MaxRetryError",
+    "NO_RETRY",
+    "NOT_SENT_ERRORS",
+    "SENT_ERRORS",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+    "NewConnectionError",
+    "new_item",
+    "memory_bucket",
+    "sqlite_bucket",
+    "redis_bucket",
+    "try_put",
+    "leak",
+]
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split(".", 1)[0])
+    except ValueError:  # pragma: no cover - malformed version string
+        return 0
+
+
+URLLIB3_MAJOR = _major(urllib3.__version__)
+PYRATE_MAJOR = _major(getattr(pyrate_limiter, "__version__", "")) or (
+    4 if hasattr(pyrate_limiter, "Decision") else 3
+)
+
+#: Passed to urllib3 for each single attempt: no hidden inner retries. Connect errors end
+#: in MaxRetryError (mapped by requests to ConnectionError / ConnectTimeout), read errors
+#: are re-raised as they are (ReadTimeout / ConnectionError(ProtocolError)).
+NO_RETRY = Retry(0, read=False, redirect=False, raise_on_status=False)
+
+#: urllib3 errors raised before a single byte of the request could reach the server.
+#: (NameResolutionError, urllib3 2.x only, subclasses NewConnectionError.)
+NOT_SENT_ERRORS: t.Tuple[t.Type[BaseException], ...] = (
+    NewConnectionError,
+    ConnectTimeoutError,
+    SSLError,
+    ProxyError,
+    EmptyPoolError,
+    MaxRetryError,
+    ClosedPoolError,
+)
+
+#: urllib3 errors after which the request may have been received and applied.
+SENT_ERRORS: t.Tuple[t.Type[BaseException], ...] = (ReadTimeoutError, ProtocolError)
+
+
+def ensure_complete_body(response: t.Any) -> None:
+    """Raise if the body ended before its Content-Length (urllib3 1.26 does not check).
+
+    urllib3 2.x raises ``IncompleteRead`` itself (``enforce_content_length`` is on by
+    default); 1.26 returns the truncated bytes as if they were the whole body. We raise the
+    same requests error 2.x leads to, so both lines classify it as SENT_NO_RESPONSE.
+    """
+    if URLLIB3_MAJOR >= 2:
+        return
+    remaining = getattr(response.raw, "length_remaining", None)
+    if remaining:
+        raise requests.exceptions.ChunkedEncodingError(
+            ProtocolError("Connection broken: IncompleteRead", IncompleteRead(len(response.content), remaining)))
+
+
+# --------------------------------------------------------------------------- pyrate-limiter
+
+
+def new_item(name: str, timestamp_ms: int) -> t.Any:
+    """A weight-1 rate item stamped with our own clock (same constructor in 3.x and 4.x)."""
+    return RateItem(name, timestamp_ms, weight=1)
+
+
+def _rates(limit: int, interval_ms: int) -> t.List[t.Any]:
+    return [Rate(limit, interval_ms)]
+
+
+def memory_bucket(limit: int, interval_ms: int) -> t.Any:
+    """A process-local bucket (a sorted list; our caller holds a lock around it)."""
+    return InMemoryBucket(_rates(limit, interval_ms))
+
+
+_SQLITE_TABLE = "CREATE TABLE IF NOT EXISTS '{table}' (name VARCHAR, item_timestamp INTEGER)"
+_SQLITE_INDEX = "CREATE INDEX IF NOT EXISTS 'idx_{table}_ts' ON '{table}' (item_timestamp)"
+
+
+class SQLiteTransactionLock:
+    """Re-entrant lock that is also an SQLite write transaction (``BEGIN IMMEDIATE``).
+
+    pyrate-limiter's SQLiteBucket wraps each operation in ``with lock:``: ``put`` counts,
+    then inserts and commits; ``leak`` counts old rows, then deletes that many of the oldest
+    and commits. Each of those is only correct if no other process runs between its two
+    statements. So every entry (at any depth) that finds no open transaction begins an
+    IMMEDIATE one, which SQLite's file locking makes exclusive among writers of all
+    processes, with no extra lock file or ``filelock`` dependency. A thread lock serialises
+    the threads of one process, which share the connection.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    def __enter__(self) -> SQLiteTransactionLock:
+        self._lock.acquire()
+        try:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self.conn.in_transaction:
+                self.conn.commit()
+        finally:
+            self._lock.release()
+
+
+def sqlite_connection(path: str) -> t.Tuple[sqlite3.Connection, SQLiteTransactionLock]:
+    """Open (or create) a throttle database shared by the processes of one machine."""
+    conn = sqlite3.connect(path, timeout=60.0, check_same_thread=False, isolation_level="DEFERRED")
+    # WAL lets the processes' short write transactions queue without blocking readers. Switching
+    # needs a moment of exclusive access, which a busy neighbour may deny: then try again a few
+    # times, and if it still cannot, stay in rollback mode (just as correct, a little slower).
+    for attempt in range(20):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").close()
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.01 * (attempt + 1))
+    conn.execute("PRAGMA synchronous=NORMAL").close()  # a lost token after a crash is harmless
+    return conn, SQLiteTransactionLock(conn)
+
+
+def sqlite_bucket(limit: int, interval_ms: int, conn: sqlite3.Connection, table: str,
+                  lock: SQLiteTransactionLock) -> t.Any:
+    """A bucket stored in ``table`` of an SQLite file, guarded by ``lock``."""
+    with lock:
+        conn.execute(_SQLITE_TABLE.format(table=table)).close()
+        conn.execute(_SQLITE_INDEX.format(table=table)).close()
+    return SQLiteBucket(_rates(limit, interval_ms), conn, table, lock)
+
+
+def redis_bucket(limit: int, interval_ms: int, client: t.Any, key: str) -> t.Any:
+    """A bucket stored in one Redis sorted set; check-and-insert is one Lua script."""
+    return RedisBucket.init(_rates(limit, interval_ms), client, key)
+
+
+def try_put(bucket: t.Any, item: t.Any) -> t.Optional[int]:
+    """Admit ``item``: ``None`` when admitted, else milliseconds until it could be (≥ 1)."""
+    if bucket.put(item):
+        return None
+    wait = bucket.waiting(item)
+    return max(1, int(wait))
+
+
+def leak(bucket: t.Any, now_ms: int) -> None:
+    """Drop items older than the bucket's window (keeps storage bounded)."""
+    bucket.leak(now_ms)

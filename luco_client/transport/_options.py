@@ -1,0 +1,128 @@
+"""Per-call settings and timeouts, as frozen values."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from luco_client.errors import ConfigurationError
+
+__all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT"]
+
+
+class _Inherit:
+    """Sentinel: take the setting from the adapter (as opposed to ``None`` = disable)."""
+
+    _instance: t.Optional[_Inherit] = None
+
+    def __new__(cls) -> _Inherit:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "INHERIT"
+
+    def __reduce__(self) -> str:
+        return "INHERIT"
+
+
+#: Use the adapter's (or session's) setting.
+INHERIT: t.Any = _Inherit()
+
+
+def _positive(name: str, value: t.Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"Timeout: {name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Connect and read timeouts in seconds. Never infinite.
+
+    :param connect: seconds to establish the connection (TCP + TLS). Default 5.
+    :param read: seconds to wait between bytes of the response. Default 30.
+    """
+
+    connect: float = 5.0
+    read: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "connect", _positive("connect", self.connect))
+        object.__setattr__(self, "read", _positive("read", self.read))
+
+    @classmethod
+    def coerce(cls, value: t.Any, default: Timeout) -> Timeout:
+        """Turn what requests accepts (float, ``(connect, read)``, ``None``) into a Timeout.
+
+        ``None`` (requests' "wait forever") means ``default``: there is no infinite timeout.
+        """
+        if value is None:
+            return default
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return cls(value, value)
+        if isinstance(value, tuple) and len(value) == 2:
+            connect, read = value
+            return cls(default.connect if connect is None else connect, default.read if read is None else read)
+        connect = getattr(value, "_connect", None)  # urllib3 Timeout objects
+        read = getattr(value, "_read", None)
+        if connect is not None or read is not None:
+            return cls(connect if isinstance(connect, (int, float)) else default.connect,
+                       read if isinstance(read, (int, float)) else default.read)
+        raise ConfigurationError(f"timeout must be seconds, a (connect, read) pair or a Timeout, got {value!r}")
+
+    def capped(self, remaining: t.Optional[float]) -> Timeout:
+        """This timeout, shortened so that an attempt cannot outlive the deadline."""
+        if remaining is None:
+            return self
+        remaining = max(remaining, 0.001)
+        return Timeout(min(self.connect, remaining), min(self.read, remaining))
+
+
+#: Used when neither the call nor the adapter sets a timeout.
+DEFAULT_TIMEOUT = Timeout()
+
+Validator = t.Callable[[t.Any], None]
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """Settings for one logical call, passed as ``session.get(url, options=CallOptions(...))``.
+
+    :param url_template: the URL before formatting (``https://h/pokemon/{NAME}``): the
+        stats key and the UURL/UENDPOINT placeholders. Default: derived from the URL, with
+        numeric and id-like path segments replaced by ``{id}``.
+    :param idempotent: declare the call safe (``True``) or unsafe (``False``) to repeat;
+        ``None`` (default) decides by method and idempotency key.
+    :param retry: a :class:`~luco_client.transport.GracefulRetry` for this call, ``None``
+        for a single attempt, or :data:`INHERIT` (default) for the adapter's.
+    :param timeout: a :class:`Timeout` for this call (requests' ``timeout=`` wins if given).
+    :param deadline: seconds for the whole call; overrides the retry policy's deadline.
+    :param validators: callables ``(response) -> None`` that raise to reject a response; a
+        rejection is a failed attempt and can drive retries through ``retry_on``.
+    :param success_statuses: statuses counted as success besides 1xx-3xx (e.g. ``{404}``
+        for a lookup that may miss). They are never retried.
+    """
+
+    url_template: t.Optional[str] = None
+    idempotent: t.Optional[bool] = None
+    retry: t.Any = INHERIT
+    timeout: t.Optional[Timeout] = None
+    deadline: t.Optional[float] = None
+    validators: t.Tuple[Validator, ...] = ()
+    success_statuses: t.FrozenSet[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.deadline is not None:
+            _positive("deadline", self.deadline)
+        if not isinstance(self.validators, tuple):
+            object.__setattr__(self, "validators", tuple(self.validators))
+        if not all(callable(v) for v in self.validators):
+            raise ConfigurationError("CallOptions: validators must be callables")
+        object.__setattr__(self, "success_statuses", frozenset(int(s) for s in self.success_statuses))
+
+
+DEFAULT_OPTIONS = CallOptions()

@@ -1,0 +1,104 @@
+"""Failure phases: how far did a failed attempt get?
+
+This is where a ``requests`` exception becomes a typed luco error with its
+:class:`~luco_client.errors.Phase`. The phase decides whether a retry is safe:
+
+* NOT_SENT: refused, DNS failure, connect timeout, TLS handshake, proxy, pool. No byte of
+  the request reached the server, so repeating it cannot duplicate anything.
+* SENT_NO_RESPONSE: read timeout, reset or truncation after the request went out. The
+  server may have applied it.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import requests
+
+from luco_client._redact import redact_text
+from luco_client.errors import (
+    ConnectError,
+    ConnectTimeoutError,
+    InvalidRequestError,
+    Phase,
+    ReadError,
+    ReadTimeoutError,
+    TransportError,
+)
+from luco_client.transport._compat import NOT_SENT_ERRORS, NewConnectionError
+from luco_client.transport._compat import ConnectTimeoutError as _U3ConnectTimeout
+from luco_client.transport._compat import ReadTimeoutError as _U3ReadTimeout
+
+_POOL_PREFIX = re.compile(r"^\w*ConnectionPool\([^)]*\):\s*")
+
+#: requests errors that mean "this request can never be sent as given" (caller input).
+INVALID_INPUT: t.Tuple[t.Type[BaseException], ...] = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+    requests.exceptions.InvalidJSONError,
+)
+
+
+def _chain(exc: BaseException) -> t.List[BaseException]:
+    """The exception and what it wraps (args, MaxRetryError.reason, __cause__/__context__)."""
+    seen: t.List[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 12:
+        cur = todo.pop(0)
+        if any(cur is s for s in seen):
+            continue
+        seen.append(cur)
+        for nxt in (getattr(cur, "reason", None), cur.__cause__, cur.__context__,
+                    *[a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)]):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+    return seen
+
+
+def describe(exc: BaseException) -> str:
+    """One redacted line naming the root cause, e.g. ``ConnectionRefusedError: [Errno 111]
+    Connection refused`` or ``ReadTimeoutError: Read timed out. (read timeout=0.2)``."""
+    chain = _chain(exc)
+    root: BaseException = chain[-1]
+    timeouts = [e for e in chain if isinstance(e, (_U3ReadTimeout, _U3ConnectTimeout))
+                and not isinstance(e, NewConnectionError)]
+    os_errors = [e for e in chain if isinstance(e, OSError) and not isinstance(e, requests.RequestException)
+                 and type(e).__module__ in ("builtins", "socket", "ssl", "http.client")]
+    if timeouts:
+        root = timeouts[0]
+    elif os_errors:
+        root = os_errors[0]
+    text = _POOL_PREFIX.sub("", str(root)).replace("\n", " ")
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return redact_text(f"{type(root).__name__}: {text}")
+
+
+def classify(exc: BaseException, method: str, url: str) -> TransportError:
+    """Turn an exception raised while sending/reading into a typed TransportError.
+
+    Raises :class:`InvalidRequestError` for requests that can never be sent (bad URL or
+    header): that is the caller's mistake, not a transport failure.
+    """
+    if isinstance(exc, INVALID_INPUT):
+        raise InvalidRequestError(f"cannot send this request: {describe(exc)}", method=method, url=url) from None
+    chain = _chain(exc)
+    detail = describe(exc)
+    cls: t.Type[TransportError]
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
+        isinstance(e, _U3ConnectTimeout) and not isinstance(e, NewConnectionError) for e in chain
+    ):
+        cls, phase = ConnectTimeoutError, Phase.NOT_SENT
+    elif isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)) or any(
+        isinstance(e, NOT_SENT_ERRORS) for e in chain
+    ):
+        cls, phase = ConnectError, Phase.NOT_SENT
+    elif isinstance(exc, requests.exceptions.ReadTimeout) or any(isinstance(e, _U3ReadTimeout) for e in chain):
+        cls, phase = ReadTimeoutError, Phase.SENT_NO_RESPONSE
+    else:  # reset, protocol error, truncated or undecodable body, anything unexpected
+        cls, phase = ReadError, Phase.SENT_NO_RESPONSE
+    return cls(detail, phase=phase, method=method, url=url)

@@ -1,0 +1,116 @@
+"""GracefulSession: a requests ``Session`` with the graceful adapter mounted."""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+import requests
+
+from luco_client._redact import is_secret_name, redact_text, redact_url
+from luco_client.errors import ConfigurationError, InvalidRequestError
+from luco_client.stats import Stats
+from luco_client.transport._adapter import GracefulAdapter
+from luco_client.transport._options import CallOptions
+from luco_client.transport._phases import INVALID_INPUT
+
+__all__ = ["GracefulSession", "GracefulPreparedRequest"]
+
+_pending = threading.local()
+_BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
+
+
+class GracefulPreparedRequest(requests.PreparedRequest):
+    """A PreparedRequest that carries its :class:`CallOptions` and credential header names
+    through ``copy()`` (redirect hops and re-authentication copy the request)."""
+
+    luco_options: t.Optional[CallOptions] = None
+    credential_headers: t.FrozenSet[str] = frozenset()
+
+    def copy(self) -> GracefulPreparedRequest:
+        p = super().copy()
+        p.__class__ = GracefulPreparedRequest
+        p = t.cast(GracefulPreparedRequest, p)
+        p.luco_options = self.luco_options
+        p.credential_headers = self.credential_headers
+        return p
+
+
+class GracefulSession(requests.Session):
+    """A ``requests.Session`` whose http:// and https:// traffic goes through a
+    :class:`GracefulAdapter`.
+
+    :param adapter: an adapter to mount; or leave it out and pass the adapter's keyword
+        arguments (``retry=``, ``throttle=``, ``concurrency=``, ``timeout=``, ...) here.
+    :param credential_headers: extra header names that hold credentials. They, every
+        header whose name looks like a credential (``*key*``, ``*token*``, ``*auth*``,
+        ``*secret*``, ...) and the names registered by the auth classes are removed when a
+        redirect leaves the original scheme, host or port (requests itself only removes
+        ``Authorization`` and ``Cookie``).
+
+    Every request method accepts ``options=CallOptions(...)`` for per-call settings.
+    """
+
+    def __init__(self, *, adapter: t.Optional[GracefulAdapter] = None,
+                 credential_headers: t.Iterable[str] = (), **adapter_kwargs: t.Any) -> None:
+        super().__init__()
+        if adapter is None:
+            adapter = GracefulAdapter(**adapter_kwargs)
+        elif adapter_kwargs:
+            raise ConfigurationError("pass either adapter= or the adapter's keyword arguments, not both")
+        self.adapter = adapter
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.credential_headers = frozenset(h.lower() for h in credential_headers)
+
+    @property
+    def stats(self) -> Stats:
+        """The request statistics of this session's adapter."""
+        return self.adapter.stats
+
+    def request(  # type: ignore[override]
+        self, method: str, url: t.Any, *args: t.Any, options: t.Optional[CallOptions] = None, **kwargs: t.Any
+    ) -> requests.Response:
+        """Like ``requests.Session.request``, plus ``options`` for this call."""
+        if options is not None and not isinstance(options, CallOptions):
+            raise ConfigurationError(f"options must be CallOptions, got {type(options).__name__}")
+        previous = getattr(_pending, "options", None)
+        _pending.options = options
+        try:
+            return super().request(method, url, *args, **kwargs)
+        finally:
+            _pending.options = previous
+
+    def prepare_request(self, request: requests.Request) -> GracefulPreparedRequest:
+        """Prepare as requests does; input that cannot form a request raises
+        :class:`~luco_client.errors.InvalidRequestError` (never a raw TypeError/ValueError)."""
+        try:
+            prepared = super().prepare_request(request)
+        except _BAD_INPUT as exc:
+            raise InvalidRequestError(
+                f"cannot build {request.method} request: {type(exc).__name__}: {redact_text(str(exc))[:300]}",
+                method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+        prepared.__class__ = GracefulPreparedRequest
+        prepared = t.cast(GracefulPreparedRequest, prepared)
+        prepared.luco_options = getattr(_pending, "options", None)
+        return prepared
+
+    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        """Send as requests does; an URL no adapter can serve raises InvalidRequestError."""
+        try:
+            return super().send(request, **kwargs)
+        except INVALID_INPUT as exc:
+            raise InvalidRequestError(
+                f"cannot send this request: {type(exc).__name__}: {redact_text(str(exc))[:300]}",
+                method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        """On a redirect to another origin, drop every credential header, then defer to requests."""
+        original = response.request.url if response.request is not None else None
+        if original and self.should_strip_auth(original, prepared_request.url or ""):
+            registered = self.credential_headers | {
+                h.lower() for h in getattr(prepared_request, "credential_headers", ())}
+            for name in list(prepared_request.headers):
+                if name.lower() in registered or is_secret_name(name):
+                    del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)

@@ -1,0 +1,337 @@
+"""Client-side throttling: rules of (URL regex, max requests, per time window).
+
+Every attempt (retries included) passes :meth:`Throttle.acquire` right before it goes on
+the wire. All rules matching the URL must admit it. Buckets live in a backend: process
+memory (default), an SQLite file shared by the processes of one machine, or Redis shared by
+machines. The guarantee, for every rule: never more than ``max_requests`` attempts admitted
+in any trailing window of ``per_time``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import typing as t
+from datetime import timedelta
+
+from luco_client._clock import SYSTEM_CLOCK, Clock
+from luco_client.errors import ConfigurationError
+from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.transport import _compat
+
+__all__ = [
+    "ThrottleRule",
+    "Throttle",
+    "ThrottleBackend",
+    "MemoryBackend",
+    "SQLiteBackend",
+    "RedisBackend",
+]
+
+log = logging.getLogger("luco_client.transport.throttle")
+
+
+class ThrottleRule:
+    """At most ``max_requests`` requests per ``per_time`` to URLs matching ``url_pattern``.
+
+    :param url_pattern: a regular expression (string or compiled), searched in the full URL.
+    :param max_requests: requests admitted per window, an integer ≥ 1.
+    :param per_time: the window, a :class:`~datetime.timedelta` or seconds (float > 0).
+        Default one second. ``ThrottleRule(r"/search", 1, 2.0)`` is 0.5 request/s.
+
+    Invalid values raise :class:`~luco_client.errors.ConfigurationError`.
+    """
+
+    __slots__ = ("key", "max_requests", "pattern", "per_seconds")
+
+    def __init__(
+        self,
+        url_pattern: t.Union[str, t.Pattern[str]],
+        max_requests: int,
+        per_time: t.Union[timedelta, float] = timedelta(seconds=1),
+    ) -> None:
+        try:
+            self.pattern = re.compile(url_pattern)
+        except (re.error, TypeError) as exc:
+            raise ConfigurationError(f"ThrottleRule: invalid url_pattern {url_pattern!r}: {exc}") from None
+        if isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1:
+            raise ConfigurationError(f"ThrottleRule: max_requests must be an integer >= 1, got {max_requests!r}")
+        seconds = per_time.total_seconds() if isinstance(per_time, timedelta) else per_time
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+            raise ConfigurationError(f"ThrottleRule: per_time must be positive, got {per_time!r}")
+        self.max_requests = max_requests
+        self.per_seconds = float(seconds)
+        ident = f"{self.pattern.pattern}|{max_requests}|{self.interval_ms}"
+        #: Stable identity of the rule, shared by every process that declares the same rule.
+        self.key = hashlib.sha1(ident.encode()).hexdigest()[:16]
+
+    @property
+    def interval_ms(self) -> int:
+        """The window in whole milliseconds (at least 1)."""
+        return max(1, round(self.per_seconds * 1000))
+
+    @property
+    def time_range(self) -> str:
+        """The window in words: ``"second"``, ``"90 seconds"`` (THROTTLE_TIME_RANGE)."""
+        return "second" if self.per_seconds == 1 else f"{self.per_seconds:g} seconds"
+
+    def matches(self, url: str) -> bool:
+        """Whether the rule applies to ``url``."""
+        return self.pattern.search(url) is not None
+
+    def __str__(self) -> str:
+        return f"{self.max_requests} requests per {self.time_range} for URLs matching {self.pattern!r}"
+
+    def __repr__(self) -> str:
+        return f"ThrottleRule({self.pattern.pattern!r}, {self.max_requests}, {self.per_seconds:g})"
+
+
+class ThrottleBackend:
+    """Where buckets live. Subclasses: :class:`MemoryBackend`, :class:`SQLiteBackend`,
+    :class:`RedisBackend`. ``wall_clock`` says whether timestamps are wall-clock (shared
+    with other processes) or monotonic (this process only)."""
+
+    wall_clock = False
+
+    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def atomic(self) -> t.ContextManager[object]:
+        """A context in which a check over several buckets is not interleaved with others."""
+        return _NULL_CONTEXT
+
+    def close(self) -> None:
+        """Release connections (idempotent)."""
+
+
+class _NullContext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NULL_CONTEXT = _NullContext()
+
+
+class MemoryBackend(ThrottleBackend):
+    """Buckets in this process's memory (the default). Each throttle gets its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._buckets: t.Dict[str, t.Any] = {}
+
+    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        with self._lock:
+            b = self._buckets.get(rule.key)
+            if b is None:
+                b = self._buckets[rule.key] = _compat.memory_bucket(rule.max_requests, interval_ms)
+            return b
+
+    def atomic(self) -> t.ContextManager[object]:
+        return self._lock
+
+
+class SQLiteBackend(ThrottleBackend):
+    """Buckets in an SQLite file, shared by all processes of one machine that use ``path``.
+
+    Each check-and-insert runs inside an ``IMMEDIATE`` transaction, so processes never
+    over-admit. Safe after ``fork``: a child process opens its own connection.
+    Timestamps are wall-clock milliseconds.
+    """
+
+    wall_clock = True
+
+    def __init__(self, path: t.Union[str, os.PathLike[str]]) -> None:
+        self.path = os.fspath(path)
+        self._pid = -1
+        self._lock = threading.RLock()
+        self._conn: t.Any = None
+        self._tx: t.Optional[_compat.SQLiteTransactionLock] = None
+        self._buckets: t.Dict[str, t.Any] = {}
+
+    def _open(self) -> _compat.SQLiteTransactionLock:
+        with self._lock:
+            if self._pid != os.getpid() or self._tx is None:
+                self._conn, self._tx = _compat.sqlite_connection(self.path)
+                self._buckets = {}
+                self._pid = os.getpid()
+            return self._tx
+
+    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        tx = self._open()
+        with self._lock:
+            b = self._buckets.get(rule.key)
+            if b is None:
+                b = _compat.sqlite_bucket(rule.max_requests, interval_ms, tx.conn, f"luco_{rule.key}", tx)
+                self._buckets[rule.key] = b
+            return b
+
+    def atomic(self) -> t.ContextManager[object]:
+        return self._open()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn, self._tx, self._buckets, self._pid = None, None, {}, -1
+
+
+class RedisBackend(ThrottleBackend):
+    """Buckets in Redis, shared by every machine using the same server and ``prefix``.
+
+    :param client: a synchronous ``redis.Redis`` client; or give ``url``.
+    :param url: e.g. ``redis://127.0.0.1:6379/0`` (needs the ``redis`` extra).
+    :param prefix: key prefix, default ``"luco:throttle"``.
+
+    Each check-and-insert is one atomic Lua script. Timestamps come from this machine's wall
+    clock, so hosts sharing a bucket need synchronised clocks (NTP).
+    """
+
+    wall_clock = True
+
+    def __init__(self, client: t.Any = None, *, url: t.Optional[str] = None, prefix: str = "luco:throttle") -> None:
+        if client is None:
+            if url is None:
+                raise ConfigurationError("RedisBackend needs a redis client or a url")
+            try:
+                import redis  # noqa: PLC0415 - optional extra, imported on use
+            except ImportError:
+                raise ConfigurationError(
+                    "RedisBackend(url=...) needs the redis package: pip install 'luco-client[redis]'"
+                ) from None
+            client = redis.Redis.from_url(url)
+        self.client = client
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._buckets: t.Dict[str, t.Any] = {}
+
+    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        with self._lock:
+            b = self._buckets.get(rule.key)
+            if b is None:
+                b = _compat.redis_bucket(rule.max_requests, interval_ms, self.client, f"{self.prefix}:{rule.key}")
+                self._buckets[rule.key] = b
+            return b
+
+    def close(self) -> None:
+        with self._lock:
+            self._buckets = {}
+
+
+class ThrottleTimeout(Exception):
+    """Internal: the throttle could not admit the request within the allowed time."""
+
+    def __init__(self, rule: ThrottleRule, waited: float, needed: float) -> None:
+        super().__init__(f"throttle {rule} needs {needed:.2f}s more after {waited:.2f}s")
+        self.rule, self.waited, self.needed = rule, waited, needed
+
+
+class Throttle:
+    """Client-side rate limits applied to every attempt.
+
+    :param rules: one :class:`ThrottleRule` or several; every rule matching a URL applies.
+    :param backend: where buckets live; default a fresh :class:`MemoryBackend`, so two
+        throttles never share budget unless given the same shared backend.
+    :param log_limit_reached: event when a request must wait (default INFO).
+    :param log_wait_over: event when the wait is over (default DEBUG).
+    :param guard: extra seconds added to each window (default: 5% of the window, at most
+        25 ms) so that network jitter between our clock and the server's cannot make the
+        server see more than ``max_requests`` in a window.
+    :param clock: time source (tests inject a fake one).
+    """
+
+    def __init__(
+        self,
+        rules: t.Union[ThrottleRule, t.Sequence[ThrottleRule]],
+        *,
+        backend: t.Optional[ThrottleBackend] = None,
+        log_limit_reached: t.Optional[LogEvent] = LogEvent(LogLevel.INFO),
+        log_wait_over: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
+        guard: t.Optional[float] = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        rule_list = [rules] if isinstance(rules, ThrottleRule) else list(rules)
+        if not all(isinstance(r, ThrottleRule) for r in rule_list):
+            raise ConfigurationError("Throttle rules must be ThrottleRule objects")
+        # Most restrictive first: a request blocked by it does not spend a token elsewhere.
+        self.rules: t.Tuple[ThrottleRule, ...] = tuple(
+            sorted(rule_list, key=lambda r: r.max_requests / r.per_seconds)
+        )
+        self.backend = backend if backend is not None else MemoryBackend()
+        self.log_limit_reached = log_limit_reached
+        self.log_wait_over = log_wait_over
+        self.guard = guard
+        self.clock = clock
+        self._last_leak: t.Dict[str, int] = {}
+
+    def _interval_ms(self, rule: ThrottleRule) -> int:
+        guard = self.guard if self.guard is not None else min(0.025, rule.per_seconds * 0.05)
+        return rule.interval_ms + round(guard * 1000)
+
+    def _now_ms(self) -> int:
+        now = self.clock.time() if self.backend.wall_clock else self.clock.monotonic()
+        return int(now * 1000)
+
+    def rules_for(self, url: str) -> t.List[ThrottleRule]:
+        """The rules that apply to ``url``."""
+        return [r for r in self.rules if r.matches(url)]
+
+    def _try_all(self, rules: t.Sequence[ThrottleRule], name: str) -> t.Tuple[t.Optional[ThrottleRule], int]:
+        with self.backend.atomic():
+            now = self._now_ms()
+            for rule in rules:
+                interval = self._interval_ms(rule)
+                bucket = self.backend.bucket(rule, interval)
+                wait = _compat.try_put(bucket, _compat.new_item(name, now))
+                if wait is not None:
+                    return rule, wait
+                if now - self._last_leak.get(rule.key, 0) >= interval:
+                    self._last_leak[rule.key] = now
+                    _compat.leak(bucket, now)
+        return None, 0
+
+    def acquire(
+        self,
+        url: str,
+        *,
+        timeout: t.Optional[float] = None,
+        fields: t.Callable[[], t.Mapping[str, t.Any]] = dict,
+    ) -> float:
+        """Wait until every rule matching ``url`` admits one more request.
+
+        :param timeout: longest wait in seconds (``None``: no limit). If the rules cannot
+            admit within it, raises ``ThrottleTimeout`` without sleeping in vain.
+        :param fields: event placeholders of the request (URL, METHOD, ...).
+        :returns: seconds waited (0.0 when admitted at once).
+        """
+        rules = self.rules_for(url)
+        if not rules:
+            return 0.0
+        name = rules[0].key
+        start = self.clock.monotonic()
+        blocked = False
+        while True:
+            rule, wait_ms = self._try_all(rules, name)
+            waited = self.clock.monotonic() - start
+            if rule is None:
+                if not blocked:
+                    return 0.0
+                emit(log, self.log_wait_over, EventKind.THROTTLE_OVER, fields, THROTTLE_TIME=waited)
+                return waited
+            wait = wait_ms / 1000.0 + 0.001
+            if timeout is not None and waited + wait > timeout:
+                raise ThrottleTimeout(rule, waited, wait)
+            if not blocked:
+                blocked = True
+                emit(log, self.log_limit_reached, EventKind.THROTTLE_REACHED, fields,
+                     THROTTLE_LIMIT=rule.max_requests, THROTTLE_TIME=wait, THROTTLE_TIME_RANGE=rule.time_range)
+            self.clock.sleep(wait)
+
+    def close(self) -> None:
+        """Close the backend's connections."""
+        self.backend.close()

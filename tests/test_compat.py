@@ -1,0 +1,46 @@
+"""The dependency seam: the suite runs on urllib3 1.26/2.x and pyrate-limiter 3.x/4.x."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+
+import pytest
+
+from luco_client.transport import _compat
+
+
+def test_detected_majors_match_installed_packages() -> None:
+    assert int(md.version("urllib3").split(".")[0]) == _compat.URLLIB3_MAJOR
+    assert int(md.version("pyrate-limiter").split(".")[0]) == _compat.PYRATE_MAJOR
+    assert _compat.URLLIB3_MAJOR in (1, 2) and _compat.PYRATE_MAJOR in (3, 4)
+
+
+@pytest.mark.skipif("LUCO_CLIENT_EXPECT" not in os.environ, reason="only CI says which majors it installed")
+def test_ci_installed_the_majors_it_meant_to() -> None:
+    expected = os.environ["LUCO_CLIENT_EXPECT"]  # e.g. "urllib3=1,pyrate=3"
+    wanted = dict(item.split("=") for item in expected.split(","))
+    assert int(wanted["urllib3"]) == _compat.URLLIB3_MAJOR
+    assert int(wanted["pyrate"]) == _compat.PYRATE_MAJOR
+
+
+def test_memory_bucket_admits_then_reports_wait() -> None:
+    bucket = _compat.memory_bucket(2, 1000)
+    assert _compat.try_put(bucket, _compat.new_item("k", 10_000)) is None
+    assert _compat.try_put(bucket, _compat.new_item("k", 10_001)) is None
+    wait = _compat.try_put(bucket, _compat.new_item("k", 10_002))
+    assert wait is not None and 990 <= wait <= 1000
+    assert _compat.try_put(bucket, _compat.new_item("k", 11_001)) is None
+
+
+def test_sqlite_bucket_shares_state_between_connections(tmp_path: os.PathLike) -> None:
+    path = os.path.join(str(tmp_path), "b.sqlite")
+    conn_a, lock_a = _compat.sqlite_connection(path)
+    conn_b, lock_b = _compat.sqlite_connection(path)
+    a = _compat.sqlite_bucket(1, 1000, conn_a, "t", lock_a)
+    b = _compat.sqlite_bucket(1, 1000, conn_b, "t", lock_b)
+    assert _compat.try_put(a, _compat.new_item("k", 50_000)) is None
+    wait = _compat.try_put(b, _compat.new_item("k", 50_100))
+    assert wait is not None and 890 <= wait <= 901
+    conn_a.close()
+    conn_b.close()

@@ -1,0 +1,215 @@
+"""Templated events, structured fields, redaction, and no global logging configuration."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import typing as t
+
+import pytest
+
+from luco_client import (
+    AccessToken,
+    ApiKeyAuth,
+    BearerTokenAuth,
+    ConcurrencyLimit,
+    GracefulRetry,
+    GracefulSession,
+    LogEvent,
+    LogLevel,
+    LucoClientError,
+    RedactingFilter,
+)
+from luco_client.events import EventKind
+from luco_client.testing import Drop, FakeClock, FlakyServer, Redirect, Reply
+
+TOKEN = "eyJhbGciOi.secret-token-value-123"
+API_KEY = "ak_live_9f8e7d6c5b4a"
+PASSWORD = "correct-horse-battery"
+SECRETS = (TOKEN, API_KEY, PASSWORD)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: t.List[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_no_secret_in_captured_debug_logs(server: FlakyServer, other_server: FlakyServer,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    server.script("/flaky", Reply(503), Reply(200))
+    server.script("/login", Reply(401), Reply(200))
+    server.script("/leaky", Reply(500, {"error": "bad", "access_token": TOKEN, "password": PASSWORD}))
+    server.script("/away", Redirect(other_server.url + "/landing"))
+    server.script("/orders", Drop())
+    session = GracefulSession(retry=GracefulRetry(max_attempts=2, jitter=0, clock=clock, retry_on=None,
+                                                  log_after=LogEvent(LogLevel.DEBUG)),
+                              clock=clock, idempotency_header="Idempotency-Key",
+                              log_request=LogEvent(LogLevel.DEBUG, "{METHOD} {URL} {UURL} {ENDPOINT}"))
+    session.auth = BearerTokenAuth(lambda: AccessToken(TOKEN), clock=clock)
+    errors: t.List[str] = []
+    with caplog.at_level(logging.DEBUG):
+        session.get(server.url + "/flaky", params={"password": PASSWORD})
+        session.get(server.url + "/login")
+        session.get(server.url + "/away", headers={"X-Api-Key": API_KEY})
+        for path in ("/leaky", "/orders"):
+            try:
+                session.post(server.url + path, json={"password": PASSWORD},
+                             headers={"X-Api-Key": API_KEY}, options=None)
+            except LucoClientError as exc:
+                errors.append(str(exc))
+                logging.getLogger("app").exception("call failed: %s", exc)
+    assert len(errors) == 2
+    text = caplog.text + "\n".join(errors)
+    assert "luco_client.transport" in caplog.text and "/flaky" in caplog.text
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_query_string_keys_are_redacted_everywhere(server: FlakyServer) -> None:
+    handler = _ListHandler()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        GracefulSession().get(server.url + "/q", auth=ApiKeyAuth(API_KEY, query_param="api_key"))
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert any(line.startswith("luco_client") and "api_key=REDACTED" in line for line in handler.lines)
+    # urllib3 logs the request line with its query at DEBUG; the adapter scrubs that logger.
+    assert any(line.startswith("urllib3") and "api_key=REDACTED" in line for line in handler.lines)
+    assert all(API_KEY not in line for line in handler.lines)
+
+
+def test_redacting_filter_scrubs_any_record() -> None:
+    record = logging.LogRecord("app", logging.INFO, __file__, 1, "auth %s with %s", (
+        f"Authorization: Bearer {TOKEN}", f'{{"password": "{PASSWORD}"}}'), None)
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == 'auth Authorization: Bearer REDACTED with {"password": "REDACTED"}'
+
+
+def test_events_use_templates_and_carry_structured_fields(server: FlakyServer,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    server.script("/pokemon/pikachu", Reply(503), Reply(503), Reply(503))
+    retry = GracefulRetry(max_attempts=3, delay=1.5, delay_modifier=1, jitter=0, clock=clock,
+                          log_before=LogEvent(LogLevel.WARNING,
+                                              "retry {CUR_ATTEMPT}/{MAX_ATTEMPT} in {RETRY_DELAY}s {RETRY_CAUSE}"),
+                          log_exhausted=LogEvent(LogLevel.ERROR, "gave up on {UENDPOINT}"),
+                          on_exhausted="return")
+    session = GracefulSession(retry=retry, clock=clock,
+                              log_response=LogEvent(LogLevel.INFO,
+                                                    lambda r: "{STATUS} {REPLAY}{IS_REPLAY} " + r.reason),
+                              log_errors=None)
+    from luco_client import CallOptions
+
+    with caplog.at_level(logging.INFO, logger="luco_client"):
+        session.get(server.url + "/pokemon/pikachu",
+                    options=CallOptions(url_template=server.url + "/pokemon/{NAME}"))
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "503 FALSE Service Unavailable",
+        "retry 1/3 in 1.5s [Bad Status Code: 503]",
+        "503 FALSE Service Unavailable",
+        "retry 2/3 in 1.5s [Bad Status Code: 503]",
+        "503 FALSE Service Unavailable",
+        "gave up on /pokemon/{NAME}",
+    ]
+    first = caplog.records[0]
+    assert first.luco_event == EventKind.RESPONSE.value
+    assert (first.luco_status, first.luco_method, first.luco_uurl) == (503, "GET", server.url + "/pokemon/{NAME}")
+    assert first.luco_endpoint == "/pokemon/pikachu" and first.luco_uendpoint == "/pokemon/{NAME}"
+    assert isinstance(first.luco_elapsed, float)
+
+
+def test_concurrency_events(server: FlakyServer, caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+
+    from luco_client.testing import Delay
+
+    server.script("/slow", Delay(0.2, Reply(200)))
+    limit = ConcurrencyLimit(1, log_limit_reached=LogEvent(LogLevel.INFO, "full {CONCURRENCY_LIMIT}"),
+                             log_limit_freed=LogEvent(LogLevel.INFO, "freed {URL}"))
+    session = GracefulSession(concurrency=limit)
+    with caplog.at_level(logging.INFO, logger="luco_client"):
+        threads = [threading.Thread(target=session.get, args=(server.url + "/slow",)) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["full 1", f"freed {server.url}/slow"]
+
+
+def test_log_event_rendering_never_raises() -> None:
+    event = LogEvent(LogLevel.INFO, "{METHOD} {UNKNOWN} {ELAPSED:.2f} {STATUS:>5} {{literal}} {")
+    text = event.render(EventKind.RESPONSE, {"METHOD": "GET", "ELAPSED": 0.1234, "STATUS": 200})
+    assert text == "{METHOD} {UNKNOWN} {ELAPSED:.2f} {STATUS:>5} {{literal}} {"  # unbalanced: verbatim
+    event = LogEvent(LogLevel.INFO, "{METHOD} {UNKNOWN} {ELAPSED:.2f} {STATUS:>5} {{literal}}")
+    text = event.render(EventKind.RESPONSE, {"METHOD": "GET", "ELAPSED": 0.1234, "STATUS": 200})
+    assert text == "GET {UNKNOWN} 0.12 200 {literal}"
+
+    def broken(_response: object) -> str:
+        raise KeyError("boom")
+
+    assert "log template failed" in LogEvent(LogLevel.INFO, broken).render(EventKind.REQUEST, {"METHOD": "GET"})
+
+
+def _run(code: str, env: t.Optional[dict] = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.pop("LUCO_CLIENT_LOG", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          env=full_env, timeout=60, check=False)
+
+
+def test_import_configures_no_logging_and_prints_nothing() -> None:
+    result = _run("""
+        import json, logging
+        import requests, urllib3, pyrate_limiter, requests_cache  # dependencies set their own NullHandlers
+        def handlers():
+            return {n: list(l.handlers) for n, l in logging.root.manager.loggerDict.items()
+                    if isinstance(l, logging.Logger) and not n.startswith("luco_client")}
+        root = logging.getLogger()
+        before = (list(root.handlers), root.level, handlers())
+        import luco_client, luco_client.transport, luco_client.testing
+        pkg = logging.getLogger("luco_client")
+        print(json.dumps({
+            "others_same": (list(root.handlers), root.level, handlers()) == before,
+            "pkg_handlers": [type(h).__name__ for h in pkg.handlers],
+            "pkg_level": pkg.level,
+        }))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report == {"others_same": True, "pkg_handlers": ["NullHandler"], "pkg_level": 0}
+
+
+def test_env_var_adds_a_redacting_stderr_handler_to_the_package_logger() -> None:
+    result = _run(f"""
+        import logging
+        from luco_client import GracefulSession, ApiKeyAuth
+        from luco_client.testing import FlakyServer
+        with FlakyServer() as srv:
+            GracefulSession().get(srv.url + "/x?token={TOKEN}", auth=ApiKeyAuth("{API_KEY}"))
+        assert logging.getLogger().handlers == []
+        print("ok")
+    """, env={"LUCO_CLIENT_LOG": "debug"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    assert "DEBUG luco_client.transport: GET http://127.0.0.1" in result.stderr
+    assert "token=REDACTED" in result.stderr
+    for secret in SECRETS:
+        assert secret not in result.stderr

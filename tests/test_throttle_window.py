@@ -1,0 +1,157 @@
+"""Throttle: never more than N requests in any trailing window, whoever sends them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from conftest import max_in_window
+
+from luco_client import (
+    ConfigurationError,
+    GracefulRetry,
+    GracefulSession,
+    LogEvent,
+    LogLevel,
+    Throttle,
+    ThrottleRule,
+)
+from luco_client.testing import FakeClock, FlakyServer, Reply
+
+WORKER = os.path.join(os.path.dirname(__file__), "_throttle_worker.py")
+
+
+def _hammer(session: GracefulSession, url: str, threads: int, seconds: float) -> None:
+    end = time.monotonic() + seconds
+
+    def loop() -> None:
+        while time.monotonic() < end:
+            session.get(url)
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def test_window_property_under_eight_threads(server: FlakyServer) -> None:
+    session = GracefulSession(throttle=Throttle(ThrottleRule(r".*", 10, timedelta(seconds=1))))
+    _hammer(session, server.url + "/items", threads=8, seconds=2.5)
+    times = [r.at for r in server.received("/items")]
+    assert 20 <= len(times) <= 40  # bursts at t=0, ~1, ~2 and the waiters released at ~3
+    assert max_in_window(times, 1.0) <= 10
+    stats = session.stats.snapshot().total
+    assert stats.requests == len(times) and stats.throttle_waits > 0
+
+
+def test_several_rules_apply_together(server: FlakyServer) -> None:
+    throttle = Throttle([ThrottleRule(r"/search", 3, 0.5), ThrottleRule(r".*", 8, 1.0)])
+    session = GracefulSession(throttle=throttle)
+    searcher = threading.Thread(target=_hammer, args=(session, server.url + "/search", 4, 2.2))
+    searcher.start()
+    _hammer(session, server.url + "/other", threads=4, seconds=2.2)
+    searcher.join()
+    search = [r.at for r in server.received("/search")]
+    everything = [r.at for r in server.received()]
+    assert max_in_window(search, 0.5) <= 3
+    assert max_in_window(everything, 1.0) <= 8
+    assert len(search) >= 6 and len(everything) >= 14
+
+
+def test_retries_pass_the_throttle_too(server: FlakyServer) -> None:
+    server.script("/flaky", Reply(503), Reply(503), Reply(200))
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 1, 0.4)),
+                              retry=GracefulRetry(delay=0, jitter=0))
+    assert session.get(server.url + "/flaky").status_code == 200
+    times = [r.at for r in server.received("/flaky")]
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.4 and times[2] - times[1] >= 0.4
+    assert session.stats.snapshot().total.throttle_waits == 2
+
+
+def test_rules_only_apply_to_matching_urls(server: FlakyServer) -> None:
+    clock = FakeClock()
+    session = GracefulSession(throttle=Throttle(ThrottleRule(r"/slow-lane", 1, 10), clock=clock), clock=clock)
+    for _ in range(5):
+        session.get(server.url + "/fast-lane")
+    assert clock.sleeps == []
+    session.get(server.url + "/slow-lane")
+    session.get(server.url + "/slow-lane")
+    assert len(clock.sleeps) == 1 and 10.0 <= clock.sleeps[0] <= 10.6
+
+
+def test_two_sessions_never_share_a_memory_bucket(server: FlakyServer) -> None:
+    clock = FakeClock()
+    rule = ThrottleRule(".*", 1, 60)
+    a = GracefulSession(throttle=Throttle(rule, clock=clock), clock=clock)
+    b = GracefulSession(throttle=Throttle(rule, clock=clock), clock=clock)
+    a.get(server.url + "/x")
+    b.get(server.url + "/x")
+    assert clock.sleeps == []
+
+
+def test_throttle_events_are_logged(server: FlakyServer, caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    reached = LogEvent(LogLevel.WARNING, "limit {THROTTLE_LIMIT}/{THROTTLE_TIME_RANGE} wait {THROTTLE_TIME:.1f}")
+    over = LogEvent(LogLevel.WARNING, "over after {THROTTLE_TIME:.1f}s {METHOD} {UENDPOINT}")
+    throttle = Throttle(ThrottleRule(".*", 1, 2), clock=clock, log_limit_reached=reached, log_wait_over=over)
+    session = GracefulSession(throttle=throttle, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="luco_client"):
+        session.get(server.url + "/a")
+        session.get(server.url + "/a")
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("luco_client.transport.throttle")]
+    assert messages[0].startswith("limit 1/2 seconds wait 2.0")
+    assert messages[1] == "over after 2.0s GET /a"
+    record = next(r for r in caplog.records if getattr(r, "luco_event", None) == "throttle.reached")
+    assert record.luco_throttle_limit == 1  # structured field
+
+
+def test_rule_description_and_validation() -> None:
+    assert str(ThrottleRule(r".*", 2)) == "2 requests per second for URLs matching re.compile('.*')"
+    assert str(ThrottleRule(r"/p/", 10, timedelta(minutes=1, seconds=30))).startswith("10 requests per 90 seconds")
+    for bad in [(".*", 0), (".*", 1.5), ("(", 1), (".*", 1, 0), (".*", 1, -2)]:
+        with pytest.raises(ConfigurationError):
+            ThrottleRule(*bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError):
+        Throttle(["not a rule"])  # type: ignore[list-item]
+
+
+def _relative(times: list) -> list:
+    first = min(times)
+    return [round(x - first, 3) for x in sorted(times)]
+
+
+def _run_workers(kind: str, location: str, url: str, processes: int, seconds: float) -> int:
+    start_at = time.time() + 1.5  # let every interpreter finish importing first
+    procs = [subprocess.Popen([sys.executable, WORKER, kind, location, url, str(start_at), str(seconds)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(processes)]
+    sent = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        sent += int(out.strip())
+    return sent
+
+
+def test_sqlite_bucket_is_shared_by_four_processes(server: FlakyServer, tmp_path: os.PathLike) -> None:
+    db = os.path.join(str(tmp_path), "throttle.sqlite")
+    sent = _run_workers("sqlite", db, server.url + "/shared", processes=4, seconds=2.5)
+    times = [r.at for r in server.received("/shared")]
+    assert sent == len(times) and len(times) >= 10
+    assert max_in_window(times, 1.0) <= 5, str(_relative(times))
+
+
+@pytest.mark.redis
+def test_redis_bucket_is_shared_by_two_clients(server: FlakyServer, redis_url: str) -> None:
+    sent = _run_workers("redis", redis_url, server.url + "/shared", processes=2, seconds=2.5)
+    times = [r.at for r in server.received("/shared")]
+    assert sent == len(times) and len(times) >= 10
+    assert max_in_window(times, 1.0) <= 5, str(_relative(times))
