@@ -55,6 +55,7 @@ from luco_client.transport import (
     Throttle,
     ThrottleRule,
     Timeout,
+    attempts_of,
     raise_for_status,
 )
 
@@ -79,6 +80,7 @@ __all__ = [
     "AccessToken",
     "ApiKeyAuth",
     "raise_for_status",
+    "attempts_of",
     # events and stats
     "LogEvent",
     "LogLevel",

@@ -4,27 +4,27 @@ A :class:`LogEvent` says at which level an event is logged and with which messag
 are templates over the placeholders below (``"{METHOD} {URL} took {ELAPSED:.2f}s"``) or a
 callable that receives the response (or ``None``) and returns such a template.
 
-=====================  =====================================================  ==============
-placeholder            meaning                                                events
-=====================  =====================================================  ==============
-URL                    full URL, credentials redacted                         all
-UURL                   URL template (``https://h/pokemon/{NAME}``)            all
-ENDPOINT               path of the URL                                        all
-UENDPOINT              path of the URL template                               all
-METHOD                 HTTP method                                            all
-STATUS                 response status (empty without a response)             response, error
-ELAPSED                seconds the attempt took on the wire (float)           response, error
-REPLAY                 ``"REPLAYED"`` for a replayed response, else ``""``    response, error
-IS_REPLAY              ``"TRUE"`` or ``"FALSE"``                              response, error
-RETRY_DELAY            seconds before the next attempt (float)                retry events
-RETRY_CAUSE            why: ``[Bad Status Code: 503]``, ``[Request Error: …]``  retry events
-CUR_ATTEMPT            number of the attempt that just ran (1-based)          all
-MAX_ATTEMPT            total attempts allowed by the retry policy             all
-THROTTLE_LIMIT         requests allowed per window by the rule that blocked   throttle events
-THROTTLE_TIME          seconds to wait (reached) or waited (over), float      throttle events
-THROTTLE_TIME_RANGE    the rule's window, e.g. ``second``, ``90 seconds``     throttle events
-CONCURRENCY_LIMIT      slots of the concurrency limit that blocked            concurrency events
-=====================  =====================================================  ==============
+=====================  ==========================================================  ==================
+placeholder            meaning                                                     events
+=====================  ==========================================================  ==================
+URL                    full URL, credentials redacted                              all
+UURL                   URL template (``https://h/pokemon/{NAME}``)                 all
+ENDPOINT               path of the URL                                             all
+UENDPOINT              path of the URL template                                    all
+METHOD                 HTTP method                                                 all
+STATUS                 response status (empty without a response)                  response, error
+ELAPSED                seconds the attempt took on the wire (float)                response, error
+REPLAY                 ``"REPLAYED"`` for a replayed response, else ``""``         response, error
+IS_REPLAY              ``"TRUE"`` or ``"FALSE"``                                   response, error
+RETRY_DELAY            seconds before the next attempt (float)                     retry events
+RETRY_CAUSE            why: ``[Bad Status Code: 503]``, ``[Request Error: …]``     retry events
+CUR_ATTEMPT            number of the attempt that just ran (1-based)               all
+MAX_ATTEMPT            total attempts allowed by the retry policy                  all
+THROTTLE_LIMIT         requests allowed per window by the rule that blocked        throttle events
+THROTTLE_TIME          seconds to wait (reached) or waited (over), float           throttle events
+THROTTLE_TIME_RANGE    the rule's window, e.g. ``second``, ``90 seconds``          throttle events
+CONCURRENCY_LIMIT      slots of the concurrency limit that blocked                 concurrency events
+=====================  ==========================================================  ==================
 
 Unknown placeholders are left as they are; a template that cannot be formatted is logged
 verbatim. Every record also carries the values as structured attributes ``luco_<name>``

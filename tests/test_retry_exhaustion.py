@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from luco_client import CallOptions, GracefulRetry, GracefulSession, ServerStatusError
+from luco_client import CallOptions, GracefulRetry, GracefulSession, ServerStatusError, attempts_of
 from luco_client.testing import FakeClock, FlakyServer, Reply
 
 
@@ -31,7 +31,7 @@ def test_exhaustion_can_return_the_last_response(server: FlakyServer) -> None:
                               clock=clock)
     response = session.get(server.url + "/x")
     assert response.status_code == 500 and response.json() == {"n": 2}
-    assert len(response.luco_attempts) == 2
+    assert len(attempts_of(response)) == 2
 
 
 def test_status_overrides_change_the_delay(server: FlakyServer) -> None:

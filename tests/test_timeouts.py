@@ -37,6 +37,15 @@ def test_call_options_timeout(server: FlakyServer) -> None:
     assert session.get(server.url + "/slow", options=CallOptions(timeout=Timeout(1, 2))).status_code == 200
 
 
+def test_every_method_shortcut_goes_through_the_adapter(server: FlakyServer) -> None:
+    session = GracefulSession()
+    for call in (session.get, session.options, session.head, session.post, session.put, session.patch,
+                 session.delete):
+        assert call(server.url + "/m", options=CallOptions(url_template="t")).status_code == 200
+    assert [r.method for r in server.received("/m")] == ["GET", "OPTIONS", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    assert sum(e.calls for e in session.stats.snapshot().endpoints if e.url_template == "t") == 7
+
+
 @pytest.mark.parametrize("bad", [0, -1, None, "5", True])
 def test_timeouts_must_be_positive_numbers(bad: object) -> None:
     with pytest.raises(ConfigurationError):

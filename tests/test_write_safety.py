@@ -13,6 +13,7 @@ from luco_client import (
     ReadError,
     ReadTimeoutError,
     Timeout,
+    attempts_of,
 )
 from luco_client.testing import Delay, Drop, FakeClock, FlakyServer, Reply, Truncate, reserve_port
 
@@ -58,7 +59,7 @@ def test_post_after_connect_failure_is_resent() -> None:
         response = session.post(f"http://127.0.0.1:{port}/orders", json={"sku": "A1"})
         assert response.status_code == 200
         assert started[0].count("/orders") == 1  # the refused attempt never arrived
-        assert [a.phase for a in response.luco_attempts] == [Phase.NOT_SENT, Phase.RESPONSE]
+        assert [a.phase for a in attempts_of(response)] == [Phase.NOT_SENT, Phase.RESPONSE]
     finally:
         session.close()
         for srv in started:

@@ -180,6 +180,7 @@ class Faults:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stalls
     server: _Server
 
     def log_message(self, format: str, *args: t.Any) -> None:

@@ -9,7 +9,7 @@ Public names::
     ConcurrencyLimit
     Timeout, CallOptions, INHERIT
     BearerTokenAuth, AccessToken, ApiKeyAuth
-    raise_for_status, status_error
+    raise_for_status, status_error, attempts_of
 """
 
 from luco_client.transport._adapter import GracefulAdapter
@@ -18,7 +18,7 @@ from luco_client.transport._concurrency import ConcurrencyLimit
 from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
 from luco_client.transport._responses import raise_for_status, status_error
 from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
-from luco_client.transport._session import GracefulPreparedRequest, GracefulSession
+from luco_client.transport._session import GracefulPreparedRequest, GracefulSession, attempts_of
 from luco_client.transport._throttle import (
     MemoryBackend,
     RedisBackend,
@@ -51,4 +51,5 @@ __all__ = [
     "ApiKeyAuth",
     "raise_for_status",
     "status_error",
+    "attempts_of",
 ]

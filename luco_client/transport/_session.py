@@ -8,16 +8,22 @@ import typing as t
 import requests
 
 from luco_client._redact import is_secret_name, redact_text, redact_url
-from luco_client.errors import ConfigurationError, InvalidRequestError
+from luco_client.errors import AttemptRecord, ConfigurationError, InvalidRequestError
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._options import CallOptions
 from luco_client.transport._phases import INVALID_INPUT
 
-__all__ = ["GracefulSession", "GracefulPreparedRequest"]
+__all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
 _BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
+
+
+def attempts_of(response: requests.Response) -> t.Tuple[AttemptRecord, ...]:
+    """The attempt history of a response returned by the graceful transport (empty for a
+    response that did not come through it)."""
+    return tuple(getattr(response, "luco_attempts", ()))
 
 
 class GracefulPreparedRequest(requests.PreparedRequest):
@@ -80,6 +86,44 @@ class GracefulSession(requests.Session):
             return super().request(method, url, *args, **kwargs)
         finally:
             _pending.options = previous
+
+    # Typed shortcuts, so that type checkers accept ``options=`` (same behaviour as requests).
+
+    def get(self, url: t.Any, params: t.Any = None, *, options: t.Optional[CallOptions] = None,
+            **kwargs: t.Any) -> requests.Response:
+        """GET; follows redirects unless ``allow_redirects=False``."""
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("GET", url, params=params, options=options, **kwargs)
+
+    def options(self, url: t.Any, *, options: t.Optional[CallOptions] = None,
+                **kwargs: t.Any) -> requests.Response:
+        """OPTIONS (the HTTP method)."""
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("OPTIONS", url, options=options, **kwargs)
+
+    def head(self, url: t.Any, *, options: t.Optional[CallOptions] = None, **kwargs: t.Any) -> requests.Response:
+        """HEAD; does not follow redirects unless ``allow_redirects=True``."""
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("HEAD", url, options=options, **kwargs)
+
+    def post(self, url: t.Any, data: t.Any = None, json: t.Any = None, *,
+             options: t.Optional[CallOptions] = None, **kwargs: t.Any) -> requests.Response:
+        """POST."""
+        return self.request("POST", url, data=data, json=json, options=options, **kwargs)
+
+    def put(self, url: t.Any, data: t.Any = None, *, options: t.Optional[CallOptions] = None,
+            **kwargs: t.Any) -> requests.Response:
+        """PUT."""
+        return self.request("PUT", url, data=data, options=options, **kwargs)
+
+    def patch(self, url: t.Any, data: t.Any = None, *, options: t.Optional[CallOptions] = None,
+              **kwargs: t.Any) -> requests.Response:
+        """PATCH."""
+        return self.request("PATCH", url, data=data, options=options, **kwargs)
+
+    def delete(self, url: t.Any, *, options: t.Optional[CallOptions] = None, **kwargs: t.Any) -> requests.Response:
+        """DELETE."""
+        return self.request("DELETE", url, options=options, **kwargs)
 
     def prepare_request(self, request: requests.Request) -> GracefulPreparedRequest:
         """Prepare as requests does; input that cannot form a request raises

@@ -1,0 +1,132 @@
+"""Transport benchmark: overhead of the graceful session, and throttle accuracy.
+
+Run: ``python bench/transport.py`` (options: ``--calls``, ``--rounds``, ``--rate``,
+``--seconds``). Prints one ``BENCH <name> <value> <unit>`` line per figure.
+
+1. Overhead. The baseline is a bare ``requests.Session``; the subject a ``GracefulSession``
+   with retries, a non-binding throttle rule and stats on, logging off (no handler). Both
+   send the same sequential GETs to the same loopback server, which runs in a separate
+   process so that it does not compete for our GIL. The arms alternate in rounds, so drift
+   of the machine hits both; the ratio is subject time / baseline time (target <= 1.10).
+2. Throttle. A rule of ``--rate`` requests per second, hammered by 4 threads for
+   ``--seconds``; the server records when requests arrive. Reports the achieved rate and the
+   most requests seen in any 1-second window (must not exceed the rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+import typing as t
+
+import requests
+
+from luco_client import GracefulRetry, GracefulSession, Throttle, ThrottleRule
+from luco_client.testing import FlakyServer
+
+_SERVER = (
+    "import sys, time\n"
+    "from luco_client.testing import FlakyServer, Reply\n"
+    "srv = FlakyServer(default=Reply(200, {'ok': True})).start()\n"
+    "print(srv.port, flush=True)\n"
+    "sys.stdin.read()\n"
+    "srv.close()\n"
+)
+
+
+def bench(name: str, value: float, unit: str) -> None:
+    print(f"BENCH {name} {value:.4g} {unit}", flush=True)
+
+
+def _timed_gets(session: requests.Session, url: str, calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        response = session.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"unexpected status {response.status_code}")
+    return time.perf_counter() - start
+
+
+def overhead(calls: int, rounds: int) -> None:
+    server = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        url = f"http://127.0.0.1:{port}/items/1"
+        bare = requests.Session()
+        graceful = GracefulSession(retry=GracefulRetry(), throttle=Throttle(ThrottleRule(r".*", 1_000_000, 1.0)))
+        _timed_gets(bare, url, 200)  # warm up connections and code paths
+        _timed_gets(graceful, url, 200)
+        per_round = max(1, calls // rounds)
+        bare_total = graceful_total = 0.0
+        for i in range(rounds):
+            if i % 2 == 0:
+                bare_total += _timed_gets(bare, url, per_round)
+                graceful_total += _timed_gets(graceful, url, per_round)
+            else:
+                graceful_total += _timed_gets(graceful, url, per_round)
+                bare_total += _timed_gets(bare, url, per_round)
+        n = per_round * rounds
+        stats = graceful.stats.snapshot().total
+        assert stats.requests == n + 200, stats  # every graceful call was counted
+        bench("transport.calls_per_arm", n, "calls")
+        bench("transport.bare_per_call", bare_total / n * 1e6, "us")
+        bench("transport.graceful_per_call", graceful_total / n * 1e6, "us")
+        bench("transport.added_per_call", (graceful_total - bare_total) / n * 1e6, "us")
+        bench("transport.overhead_ratio", graceful_total / bare_total, "x")
+        bare.close()
+        graceful.close()
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=10)
+
+
+def throttle(rate: int, seconds: float) -> None:
+    with FlakyServer() as server:
+        session = GracefulSession(throttle=Throttle(ThrottleRule(r".*", rate, 1.0)))
+        url = server.url + "/items"
+        end = time.monotonic() + seconds
+
+        def loop() -> None:
+            while time.monotonic() < end:
+                session.get(url)
+
+        workers = [threading.Thread(target=loop) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        times = sorted(r.at for r in server.received("/items"))
+    span = [x for x in times if x < times[0] + seconds]
+    bench("throttle.target_rate", rate, "req/s")
+    bench("throttle.achieved_rate", len(span) / seconds, "req/s")
+    bench("throttle.achieved_ratio", len(span) / seconds / rate, "x")
+    bench("throttle.max_per_1s_window", _max_in_window(times, 1.0), "req")
+
+
+def _max_in_window(times: t.Sequence[float], window: float) -> int:
+    best = j = 0
+    for i, start in enumerate(times):
+        while j < len(times) and times[j] < start + window:
+            j += 1
+        best = max(best, j - i)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=5000, help="sequential GETs per arm (default 5000)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds (default 10)")
+    parser.add_argument("--rate", type=int, default=50, help="throttle rule, requests per second (default 50)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="throttle run time (default 5)")
+    args = parser.parse_args()
+    overhead(args.calls, args.rounds)
+    throttle(args.rate, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
