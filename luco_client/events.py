@@ -45,6 +45,7 @@ import typing as t
 from dataclasses import dataclass
 
 from luco_client._redact import redact_text, register_secret
+from luco_client.errors import ConfigurationError
 
 __all__ = [
     "LogLevel",
@@ -151,6 +152,16 @@ class LogEvent:
 
     level: int = LogLevel.INFO
     template: Template = None
+
+    def __post_init__(self) -> None:
+        level = self.level
+        if isinstance(level, str) and level.upper() in LogLevel.__members__:
+            level = LogLevel[level.upper()]
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise ConfigurationError(f"LogEvent: level must be a LogLevel, a logging level or its name, got {level!r}")
+        object.__setattr__(self, "level", level)
+        if self.template is not None and not isinstance(self.template, str) and not callable(self.template):
+            raise ConfigurationError(f"LogEvent: template must be a string, a callable or None, got {self.template!r}")
 
     def render(self, kind: EventKind, fields: t.Mapping[str, t.Any], response: t.Any = None) -> str:
         """The message for ``kind`` with ``fields`` filled in."""

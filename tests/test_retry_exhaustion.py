@@ -82,3 +82,19 @@ def test_retry_disabled_per_call(server: FlakyServer) -> None:
     session = GracefulSession(retry=GracefulRetry(jitter=0, delay=0))
     assert session.get(server.url + "/x", options=CallOptions(retry=None)).status_code == 503
     assert server.count("/x") == 1
+
+
+def test_urllib3_makes_no_hidden_retries(server: FlakyServer) -> None:
+    server.script("/busy", Reply(429, headers={"Retry-After": "1"}), Reply(200))
+    server.script("/down", Reply(503), Reply(200))
+    session = GracefulSession(retry=None)
+    assert session.get(server.url + "/busy").status_code == 429
+    assert session.get(server.url + "/down").status_code == 503
+    assert server.count("/busy") == 1 and server.count("/down") == 1
+    clock = FakeClock()
+    session = GracefulSession(retry=GracefulRetry(max_attempts=2, jitter=0, clock=clock), clock=clock)
+    server.script("/always", Reply(503))
+    with pytest.raises(ServerStatusError):
+        session.get(server.url + "/always")
+    assert server.count("/always") == 2  # exactly max_attempts sends, each counted once
+    assert session.stats.snapshot().total.requests == 2

@@ -6,6 +6,7 @@ import typing as t
 from dataclasses import dataclass
 
 from luco_client.errors import ConfigurationError
+from luco_client.transport._retry import GracefulRetry
 
 __all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT"]
 
@@ -118,11 +119,25 @@ class CallOptions:
     def __post_init__(self) -> None:
         if self.deadline is not None:
             _positive("deadline", self.deadline)
-        if not isinstance(self.validators, tuple):
-            object.__setattr__(self, "validators", tuple(self.validators))
-        if not all(callable(v) for v in self.validators):
+        if self.idempotent is not None and not isinstance(self.idempotent, bool):
+            raise ConfigurationError(f"CallOptions: idempotent must be True, False or None, got {self.idempotent!r}")
+        if self.url_template is not None and not isinstance(self.url_template, str):
+            raise ConfigurationError(f"CallOptions: url_template must be a string, got {self.url_template!r}")
+        if self.timeout is not None:
+            object.__setattr__(self, "timeout", Timeout.coerce(self.timeout, DEFAULT_TIMEOUT))
+        retry = self.retry
+        if retry is not None and retry is not INHERIT and not isinstance(retry, GracefulRetry):
+            raise ConfigurationError(f"CallOptions: retry must be a GracefulRetry, None or INHERIT, got {retry!r}")
+        try:
+            validators = tuple(self.validators)
+            statuses = frozenset(int(s) for s in self.success_statuses)
+        except (TypeError, ValueError):
+            raise ConfigurationError("CallOptions: validators must be callables and success_statuses "
+                                     f"integers, got {self.validators!r} and {self.success_statuses!r}") from None
+        if not all(callable(v) for v in validators):
             raise ConfigurationError("CallOptions: validators must be callables")
-        object.__setattr__(self, "success_statuses", frozenset(int(s) for s in self.success_statuses))
+        object.__setattr__(self, "validators", validators)
+        object.__setattr__(self, "success_statuses", statuses)
 
 
 DEFAULT_OPTIONS = CallOptions()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import typing as t
 
@@ -17,6 +18,7 @@ from luco_client.transport._phases import INVALID_INPUT
 __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
+_ADAPTER_KWARGS = frozenset(inspect.signature(GracefulAdapter.__init__).parameters) - {"self"}
 _BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
 
 
@@ -61,6 +63,10 @@ class GracefulSession(requests.Session):
                  credential_headers: t.Iterable[str] = (), **adapter_kwargs: t.Any) -> None:
         super().__init__()
         if adapter is None:
+            unknown = sorted(set(adapter_kwargs) - _ADAPTER_KWARGS)
+            if unknown:
+                raise ConfigurationError(
+                    f"GracefulSession got unknown settings {unknown}; valid: {sorted(_ADAPTER_KWARGS)}")
             adapter = GracefulAdapter(**adapter_kwargs)
         elif adapter_kwargs:
             raise ConfigurationError("pass either adapter= or the adapter's keyword arguments, not both")
