@@ -32,6 +32,8 @@ from luco_client import (
 )
 from luco_client.testing import Delay, Drop, Faults, FlakyServer, Reply
 
+__all__ = ["main", "run_demo", "format_report"]
+
 _COLUMNS = (
     ("endpoint", 38), ("calls", 5), ("reqs", 5), ("ok%", 6), ("retries", 7), ("2xx", 4), ("4xx", 4),
     ("5xx", 4), ("errs", 4), ("thr.wait", 8), ("avg s", 6), ("p95 s", 6), ("req/s", 6),

@@ -12,7 +12,8 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
     │   ├── ReadError                             SENT_NO_RESPONSE: reset, truncated body
     │   │   └── ReadTimeoutError                  SENT_NO_RESPONSE: read timed out
     │   ├── PossiblyAppliedWriteError             a non-idempotent write got no response
-    │   └── DeadlineExceededError                 the call's total deadline ran out
+    │   ├── DeadlineExceededError                 the call's total deadline ran out
+    │   └── TooManyRedirectsError                 a redirect loop or chain beyond the limit
     └── HTTPStatusError                           a response with an error status
         ├── ClientStatusError                     any other 4xx
         │   ├── BadRequestError                   400
@@ -50,6 +51,7 @@ __all__ = [
     "ReadTimeoutError",
     "PossiblyAppliedWriteError",
     "DeadlineExceededError",
+    "TooManyRedirectsError",
     "HTTPStatusError",
     "ClientStatusError",
     "BadRequestError",
@@ -227,6 +229,10 @@ class PossiblyAppliedWriteError(TransportError):
 
 class DeadlineExceededError(TransportError):
     """The total deadline of the call (all attempts, throttle waits and sleeps) ran out."""
+
+
+class TooManyRedirectsError(TransportError):
+    """The server kept redirecting (more than the session's ``max_redirects``, 30 by default)."""
 
 
 class HTTPStatusError(LucoClientError):

@@ -103,3 +103,15 @@ def test_unsendable_requests_raise_invalid_request_error(kwargs: dict) -> None:
     with pytest.raises(InvalidRequestError) as info:
         GracefulSession().request("GET", **kwargs)
     assert isinstance(info.value, ValueError)
+
+
+def test_redirect_loop_is_a_typed_error(server: FlakyServer) -> None:
+    from luco_client import TooManyRedirectsError
+    from luco_client.testing import Redirect
+
+    server.script("/loop", Redirect("/loop"))
+    session = GracefulSession()
+    session.max_redirects = 3
+    with pytest.raises(TooManyRedirectsError) as info:
+        session.get(server.url + "/loop")
+    assert "3 redirects" in str(info.value) and server.count("/loop") == 4

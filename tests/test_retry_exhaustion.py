@@ -98,3 +98,9 @@ def test_urllib3_makes_no_hidden_retries(server: FlakyServer) -> None:
         session.get(server.url + "/always")
     assert server.count("/always") == 2  # exactly max_attempts sends, each counted once
     assert session.stats.snapshot().total.requests == 2
+
+
+def test_validators_only_judge_successful_responses(server: FlakyServer) -> None:
+    server.script("/job", Reply(404, "not json"))
+    response = GracefulSession(retry=None).get(server.url + "/job", options=CallOptions(validators=(_ready,)))
+    assert response.status_code == 404

@@ -10,6 +10,8 @@ import pytest
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import FlakyServer
 
+__all__ = ["flaky_server", "fake_clock"]
+
 
 @pytest.fixture
 def flaky_server() -> t.Iterator[FlakyServer]:

@@ -181,6 +181,10 @@ class CallRunner:
         except requests.RequestException as exc:
             error = classify(exc, self.method, self.safe_url)
             return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+        status = response.status_code
+        if status >= 400 and status not in self.options.success_statuses:
+            # An error status is a failure already; validators judge successful bodies only.
+            return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started)
         for validator in self.options.validators or self.adapter.validators:
             try:
                 validator(response)

@@ -102,8 +102,9 @@ class CallOptions:
         for a single attempt, or :data:`INHERIT` (default) for the adapter's.
     :param timeout: a :class:`Timeout` for this call (requests' ``timeout=`` wins if given).
     :param deadline: seconds for the whole call; overrides the retry policy's deadline.
-    :param validators: callables ``(response) -> None`` that raise to reject a response; a
-        rejection is a failed attempt and can drive retries through ``retry_on``.
+    :param validators: callables ``(response) -> None`` that raise to reject a successful
+        response (error statuses are failures already and skip them); a rejection is a failed
+        attempt and can drive retries through ``retry_on``.
     :param success_statuses: statuses counted as success besides 1xx-3xx (e.g. ``{404}``
         for a lookup that may miss). They are never retried.
     """

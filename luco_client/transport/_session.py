@@ -9,7 +9,7 @@ import typing as t
 import requests
 
 from luco_client._redact import is_secret_name, redact_text, redact_url
-from luco_client.errors import AttemptRecord, ConfigurationError, InvalidRequestError
+from luco_client.errors import AttemptRecord, ConfigurationError, InvalidRequestError, Phase, TooManyRedirectsError
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._options import CallOptions
@@ -152,6 +152,10 @@ class GracefulSession(requests.Session):
         except INVALID_INPUT as exc:
             raise InvalidRequestError(
                 f"cannot send this request: {type(exc).__name__}: {redact_text(str(exc))[:300]}",
+                method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+        except requests.exceptions.TooManyRedirects:
+            raise TooManyRedirectsError(
+                f"more than {self.max_redirects} redirects", phase=Phase.RESPONSE,
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
