@@ -20,12 +20,11 @@ import subprocess
 import sys
 import threading
 import time
-import typing as t
 
 import requests
 
 from luco_client import GracefulRetry, GracefulSession, Throttle, ThrottleRule
-from luco_client.testing import FlakyServer
+from luco_client.testing import FlakyServer, max_in_window
 
 _SERVER = (
     "import sys, time\n"
@@ -105,16 +104,7 @@ def throttle(rate: int, seconds: float) -> None:
     bench("throttle.target_rate", rate, "req/s")
     bench("throttle.achieved_rate", len(span) / seconds, "req/s")
     bench("throttle.achieved_ratio", len(span) / seconds / rate, "x")
-    bench("throttle.max_per_1s_window", _max_in_window(times, 1.0), "req")
-
-
-def _max_in_window(times: t.Sequence[float], window: float) -> int:
-    best = j = 0
-    for i, start in enumerate(times):
-        while j < len(times) and times[j] < start + window:
-            j += 1
-        best = max(best, j - i)
-    return best
+    bench("throttle.max_per_1s_window", max_in_window(times, 1.0), "req")
 
 
 def main() -> None:

@@ -69,14 +69,3 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
-
-
-def max_in_window(times: t.Sequence[float], window: float) -> int:
-    """Largest number of timestamps inside any half-open window [t, t + window)."""
-    ordered = sorted(times)
-    best = j = 0
-    for i, start in enumerate(ordered):
-        while j < len(ordered) and ordered[j] < start + window:
-            j += 1
-        best = max(best, j - i)
-    return best

@@ -44,3 +44,11 @@ def test_sqlite_bucket_shares_state_between_connections(tmp_path: os.PathLike) -
     assert wait is not None and 890 <= wait <= 901
     conn_a.close()
     conn_b.close()
+
+
+def test_max_in_window_counts_half_open_windows() -> None:
+    from luco_client.testing import max_in_window
+
+    assert max_in_window([], 1.0) == 0
+    assert max_in_window([0.0, 0.5, 0.99, 1.0, 1.5], 1.0) == 3
+    assert max_in_window([3.0, 0.0, 1.0, 2.0], 1.0) == 1

@@ -11,7 +11,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import max_in_window
 
 from luco_client import (
     ConfigurationError,
@@ -22,7 +21,7 @@ from luco_client import (
     Throttle,
     ThrottleRule,
 )
-from luco_client.testing import FakeClock, FlakyServer, Reply
+from luco_client.testing import FakeClock, FlakyServer, Reply, max_in_window
 
 WORKER = os.path.join(os.path.dirname(__file__), "_throttle_worker.py")
 

@@ -15,6 +15,7 @@ from luco_client.testing._flaky import (
     Redirect,
     Reply,
     Truncate,
+    max_in_window,
     reserve_port,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "Redirect",
     "Faults",
     "reserve_port",
+    "max_in_window",
     "FakeClock",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "Redirect",
     "Faults",
     "reserve_port",
+    "max_in_window",
 ]
 
 Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
@@ -231,6 +232,21 @@ class _Server(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def max_in_window(times: t.Iterable[float], window: float) -> int:
+    """The most timestamps (seconds) inside any window ``[t, t + window)``.
+
+    Use it on ``[r.at for r in server.received()]`` to check a throttle from the server's
+    side: for a rule of N requests per ``window`` the result must not exceed N.
+    """
+    ordered = sorted(times)
+    best = j = 0
+    for i, start in enumerate(ordered):
+        while j < len(ordered) and ordered[j] < start + window:
+            j += 1
+        best = max(best, j - i)
+    return best
 
 
 def reserve_port() -> t.Tuple[socket.socket, int]:

@@ -9,6 +9,7 @@ in any trailing window of ``per_time``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -96,7 +97,23 @@ class ThrottleBackend:
 
     wall_clock = False
 
-    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:  # pragma: no cover - abstract
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._buckets: t.Dict[str, t.Any] = {}
+
+    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        """The bucket of ``rule`` (created on first use, then reused)."""
+        with self._lock:
+            self._prepare()
+            found = self._buckets.get(rule.key)
+            if found is None:
+                found = self._buckets[rule.key] = self._new_bucket(rule, interval_ms)
+            return found
+
+    def _prepare(self) -> None:
+        """Called under the lock before a bucket is looked up (e.g. to reconnect)."""
+
+    def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def atomic(self) -> t.ContextManager[object]:
@@ -105,6 +122,8 @@ class ThrottleBackend:
 
     def close(self) -> None:
         """Release connections (idempotent)."""
+        with self._lock:
+            self._buckets = {}
 
 
 class _NullContext:
@@ -121,16 +140,8 @@ _NULL_CONTEXT = _NullContext()
 class MemoryBackend(ThrottleBackend):
     """Buckets in this process's memory (the default). Each throttle gets its own."""
 
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._buckets: t.Dict[str, t.Any] = {}
-
-    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
-        with self._lock:
-            b = self._buckets.get(rule.key)
-            if b is None:
-                b = self._buckets[rule.key] = _compat.memory_bucket(rule.max_requests, interval_ms)
-            return b
+    def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        return _compat.memory_bucket(rule.max_requests, interval_ms)
 
     def atomic(self) -> t.ContextManager[object]:
         return self._lock
@@ -147,32 +158,26 @@ class SQLiteBackend(ThrottleBackend):
     wall_clock = True
 
     def __init__(self, path: t.Union[str, os.PathLike[str]]) -> None:
+        super().__init__()
         self.path = os.fspath(path)
         self._pid = -1
-        self._lock = threading.RLock()
         self._conn: t.Any = None
         self._tx: t.Optional[_compat.SQLiteTransactionLock] = None
-        self._buckets: t.Dict[str, t.Any] = {}
 
-    def _open(self) -> _compat.SQLiteTransactionLock:
-        with self._lock:
-            if self._pid != os.getpid() or self._tx is None:
-                self._conn, self._tx = _compat.sqlite_connection(self.path)
-                self._buckets = {}
-                self._pid = os.getpid()
-            return self._tx
+    def _prepare(self) -> None:
+        if self._pid != os.getpid() or self._tx is None:
+            self._conn, self._tx = _compat.sqlite_connection(self.path)
+            self._buckets = {}
+            self._pid = os.getpid()
 
-    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
-        tx = self._open()
-        with self._lock:
-            b = self._buckets.get(rule.key)
-            if b is None:
-                b = _compat.sqlite_bucket(rule.max_requests, interval_ms, tx.conn, f"luco_{rule.key}", tx)
-                self._buckets[rule.key] = b
-            return b
+    def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        tx = t.cast(_compat.SQLiteTransactionLock, self._tx)
+        return _compat.sqlite_bucket(rule.max_requests, interval_ms, tx.conn, f"luco_{rule.key}", tx)
 
     def atomic(self) -> t.ContextManager[object]:
-        return self._open()
+        with self._lock:
+            self._prepare()
+            return t.cast(_compat.SQLiteTransactionLock, self._tx)
 
     def close(self) -> None:
         with self._lock:
@@ -195,6 +200,7 @@ class RedisBackend(ThrottleBackend):
     wall_clock = True
 
     def __init__(self, client: t.Any = None, *, url: t.Optional[str] = None, prefix: str = "luco:throttle") -> None:
+        super().__init__()
         if client is None:
             if url is None:
                 raise ConfigurationError("RedisBackend needs a redis client or a url")
@@ -207,20 +213,9 @@ class RedisBackend(ThrottleBackend):
             client = redis.Redis.from_url(url)
         self.client = client
         self.prefix = prefix
-        self._lock = threading.Lock()
-        self._buckets: t.Dict[str, t.Any] = {}
 
-    def bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
-        with self._lock:
-            b = self._buckets.get(rule.key)
-            if b is None:
-                b = _compat.redis_bucket(rule.max_requests, interval_ms, self.client, f"{self.prefix}:{rule.key}")
-                self._buckets[rule.key] = b
-            return b
-
-    def close(self) -> None:
-        with self._lock:
-            self._buckets = {}
+    def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
+        return _compat.redis_bucket(rule.max_requests, interval_ms, self.client, f"{self.prefix}:{rule.key}")
 
 
 class ThrottleTimeout(Exception):
@@ -268,6 +263,8 @@ class Throttle:
         self.guard = guard
         self.clock = clock
         self._last_leak: t.Dict[str, int] = {}
+        self._intervals = {rule.key: self._interval_ms(rule) for rule in self.rules}
+        self._rules_for = functools.lru_cache(maxsize=4096)(self._match)
 
     def _interval_ms(self, rule: ThrottleRule) -> int:
         guard = self.guard if self.guard is not None else min(0.025, rule.per_seconds * 0.05)
@@ -277,15 +274,18 @@ class Throttle:
         now = self.clock.time() if self.backend.wall_clock else self.clock.monotonic()
         return int(now * 1000)
 
-    def rules_for(self, url: str) -> t.List[ThrottleRule]:
-        """The rules that apply to ``url``."""
-        return [r for r in self.rules if r.matches(url)]
+    def _match(self, url: str) -> t.Tuple[ThrottleRule, ...]:
+        return tuple(r for r in self.rules if r.matches(url))
+
+    def rules_for(self, url: str) -> t.Tuple[ThrottleRule, ...]:
+        """The rules that apply to ``url`` (memoised for the latest 4096 URLs)."""
+        return self._rules_for(url)
 
     def _try_all(self, rules: t.Sequence[ThrottleRule], name: str) -> t.Tuple[t.Optional[ThrottleRule], int]:
         with self.backend.atomic():
             now = self._now_ms()
             for rule in rules:
-                interval = self._interval_ms(rule)
+                interval = self._intervals[rule.key]
                 bucket = self.backend.bucket(rule, interval)
                 wait = _compat.try_put(bucket, _compat.new_item(name, now))
                 if wait is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ _ID_SEGMENT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def derive_template(url: str) -> str:
     """``https://h/items/42?x=1`` -> ``https://h/items/{id}``: bounded stats keys.
 
