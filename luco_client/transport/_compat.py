@@ -43,7 +43,6 @@ __all__ = [
     "MaxRetryError",
     "NO_RETRY",
     "NOT_SENT_ERRORS",
-    "SENT_ERRORS",
     "ReadTimeoutError",
     "ConnectTimeoutError",
     "NewConnectionError",
@@ -84,9 +83,6 @@ NOT_SENT_ERRORS: t.Tuple[t.Type[BaseException], ...] = (
     MaxRetryError,
     ClosedPoolError,
 )
-
-#: urllib3 errors after which the request may have been received and applied.
-SENT_ERRORS: t.Tuple[t.Type[BaseException], ...] = (ReadTimeoutError, ProtocolError)
 
 
 def ensure_complete_body(response: t.Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import typing as t
 from urllib.parse import urlsplit
 
 _ID_SEGMENT = re.compile(
@@ -37,8 +36,3 @@ def path_of(url: str) -> str:
         return url
     return path or "/"
 
-
-def first_header(headers: t.Mapping[str, str], name: str) -> t.Optional[str]:
-    """A header value, case-insensitively, or ``None``."""
-    value = headers.get(name)
-    return None if value is None else str(value)
