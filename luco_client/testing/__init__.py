@@ -7,13 +7,16 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
+    CERT_FILE,
     Delay,
     Drop,
     Faults,
     FlakyServer,
+    Garbage,
     Received,
     Redirect,
     Reply,
+    SilentServer,
     Truncate,
     max_in_window,
     reserve_port,
@@ -21,6 +24,9 @@ from luco_client.testing._flaky import (
 
 __all__ = [
     "FlakyServer",
+    "SilentServer",
+    "CERT_FILE",
+    "Garbage",
     "Received",
     "Reply",
     "Delay",

@@ -10,8 +10,11 @@ that is how tests tell "applied but unanswered" from "never sent".
 from __future__ import annotations
 
 import json
+import os
 import random
 import socket
+import ssl
+import struct
 import threading
 import time
 import typing as t
@@ -19,7 +22,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+#: The self-signed certificate of the TLS test servers (valid for 127.0.0.1 and localhost);
+#: pass it as ``verify=CERT_FILE`` to trust them.
+CERT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_certs", "cert.pem")
+_KEY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_certs", "key.pem")
+
 __all__ = [
+    "CERT_FILE",
+    "SilentServer",
+    "Garbage",
     "FlakyServer",
     "Received",
     "Reply",
@@ -136,6 +147,23 @@ class Truncate:
 
 
 @dataclass(frozen=True)
+class Garbage:
+    """Read the request, then write ``data`` straight to the socket (under TLS too, where
+    it is not a valid TLS record) and close: a protocol error *after* the request arrived."""
+
+    data: bytes = b"\x17\x03\x03\x00\x20" + b"X" * 32
+
+    def play(self, handler: _Handler) -> None:
+        handler.wfile.flush()
+        raw = socket.socket(fileno=os.dup(handler.connection.fileno()))
+        try:
+            raw.sendall(self.data)
+        finally:
+            raw.close()
+        Drop().play(handler)
+
+
+@dataclass(frozen=True)
 class Redirect:
     """Redirect to ``location`` with ``status`` (302 by default)."""
 
@@ -184,8 +212,20 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stalls
     server: _Server
 
-    def log_message(self, format: str, *args: t.Any) -> None:
+    def log_message(self, format: str, *args: t.Any) -> None:  # silence stderr
         return
+
+    def setup(self) -> None:
+        context = self.server.tls_context
+        if context is not None:  # handshake in the handler thread, not in accept()
+            self.request = context.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ssl.SSLError, ConnectionError):  # a client that gave up mid-handshake
+            self.close_connection = True
 
     def _handle(self) -> None:
         at, wall = time.monotonic(), time.time()
@@ -208,6 +248,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     owner: FlakyServer
     stopping: threading.Event
+    tls_context: t.Optional[ssl.SSLContext] = None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._sockets: t.Set[socket.socket] = set()
@@ -232,6 +273,52 @@ class _Server(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class SilentServer:
+    """Accepts TCP connections on 127.0.0.1 and never sends a byte.
+
+    A TLS client times out in its handshake (nothing sent: NOT_SENT); a plain HTTP client
+    times out waiting for the response (SENT_NO_RESPONSE). ``reset=True`` instead reads
+    what the client sends first and resets the connection.
+    """
+
+    def __init__(self, *, reset: bool = False) -> None:
+        self.reset = reset
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port: int = self._sock.getsockname()[1]
+        self._conns: t.List[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, name=f"SilentServer:{self.port}", daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            if self.reset:
+                try:
+                    conn.recv(65536)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                finally:
+                    conn.close()
+            else:
+                self._conns.append(conn)
+
+    def url(self, scheme: str = "https") -> str:
+        """``<scheme>://127.0.0.1:<port>``."""
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+        for conn in self._conns:
+            conn.close()
 
 
 def max_in_window(times: t.Iterable[float], window: float) -> int:
@@ -267,12 +354,16 @@ class FlakyServer:
     :param port: 0 (default) picks a free port.
     :param faults: seeded :class:`Faults` for requests without a script.
     :param default: the action for requests without a script and without a fault.
+    :param tls: serve HTTPS with the test certificate :data:`CERT_FILE` (clients pass
+        ``verify=CERT_FILE``). Default False.
 
     Use as a context manager, or call :meth:`start` and :meth:`close`.
     """
 
-    def __init__(self, port: int = 0, *, faults: t.Optional[Faults] = None, default: t.Any = None) -> None:
+    def __init__(self, port: int = 0, *, faults: t.Optional[Faults] = None, default: t.Any = None,
+                 tls: bool = False) -> None:
         self._port = port
+        self.tls = tls
         self.faults = faults
         self.default = default if default is not None else Reply(200)
         self._scripts: t.Dict[t.Tuple[t.Optional[str], str], t.List[t.Any]] = {}
@@ -288,6 +379,10 @@ class FlakyServer:
         server = _Server(("127.0.0.1", self._port), _Handler)
         server.owner = self
         server.stopping = threading.Event()
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(CERT_FILE, _KEY_FILE)
+            server.tls_context = context
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"FlakyServer:{self.port}", daemon=True)
@@ -320,8 +415,8 @@ class FlakyServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https://`` with ``tls=True``; no trailing slash)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     # ------------------------------------------------------------------ scripting
 

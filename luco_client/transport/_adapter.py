@@ -13,7 +13,7 @@ from luco_client.errors import ConfigurationError
 from luco_client.events import LogEvent, LogLevel, RedactingFilter
 from luco_client.stats import Stats
 from luco_client.transport._call import CallRunner
-from luco_client.transport._compat import NO_RETRY, ensure_complete_body
+from luco_client.transport._compat import NO_RETRY, TRACKED_POOLS, ensure_complete_body
 from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
 from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
 from luco_client.transport._retry import GracefulRetry
@@ -129,6 +129,20 @@ class GracefulAdapter(HTTPAdapter):
         options: CallOptions = getattr(request, "luco_options", None) or DEFAULT_OPTIONS
         runner = CallRunner(self, request, options, timeout)
         return runner.run({"stream": stream, "verify": verify, "cert": cert, "proxies": proxies})
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: t.Any) -> None:
+        """As requests does, then install the connection classes that report when an
+        attempt's first byte leaves (the evidence behind NOT_SENT vs SENT_NO_RESPONSE)."""
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(TRACKED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: t.Any) -> t.Any:
+        """As requests does; HTTP(S) proxies get the tracking connection classes too (SOCKS
+        proxies keep urllib3's own, and their failures are classified conservatively)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager).__name__ == "ProxyManager":
+            manager.pool_classes_by_scheme = dict(TRACKED_POOLS)
+        return manager
 
     def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """One attempt: one urllib3 request, body read unless streaming. No retries."""

@@ -27,15 +27,18 @@ from luco_client._redact import redact_text, redact_url
 from luco_client.errors import (
     AttemptRecord,
     DeadlineExceededError,
+    InvalidRequestError,
     Phase,
     PossiblyAppliedWriteError,
+    ReadError,
     RetryAfterTooLongError,
     TransportError,
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.transport._compat import begin_attempt, end_attempt
 from luco_client.transport._concurrency import SlotTimeout
 from luco_client.transport._options import INHERIT, CallOptions, Timeout
-from luco_client.transport._phases import classify
+from luco_client.transport._phases import classify, describe_input_error
 from luco_client.transport._responses import status_error
 from luco_client.transport._retry import SAFE_METHODS, Action, Decision, GracefulRetry
 from luco_client.transport._throttle import ThrottleTimeout
@@ -176,11 +179,24 @@ class CallRunner:
         return outcome, throttle_wait
 
     def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
+        wire = begin_attempt()
         try:
             response = self.adapter.send_once(self.request, timeout=(timeout.connect, timeout.read), **send_kwargs)
         except requests.RequestException as exc:
-            error = classify(exc, self.method, self.safe_url)
+            error = classify(exc, self.method, self.safe_url, sent=wire.sent if wire.tracked else None)
             return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+        except (ValueError, TypeError, UnicodeError, OverflowError) as exc:
+            # http.client rejects what requests let through (a header value with a newline,
+            # a body of the wrong type). Before the first byte it is the caller's input;
+            # after it, the request is broken off mid-way like any other failure.
+            if not wire.sent:
+                raise InvalidRequestError(f"cannot send this request: {describe_input_error(exc)}",
+                                          method=self.method, url=self.safe_url) from None
+            error = ReadError(describe_input_error(exc), phase=Phase.SENT_NO_RESPONSE,
+                              method=self.method, url=self.safe_url)
+            return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+        finally:
+            end_attempt()
         status = response.status_code
         if status >= 400 and status not in self.options.success_statuses:
             # An error status is a failure already; validators judge successful bodies only.

@@ -22,6 +22,8 @@ import pyrate_limiter
 import requests
 import urllib3
 from pyrate_limiter import InMemoryBucket, Rate, RateItem, RedisBucket, SQLiteBucket
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ClosedPoolError,
     ConnectTimeoutError,
@@ -30,19 +32,21 @@ from urllib3.exceptions import (
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
-    ProxyError,
     ReadTimeoutError,
-    SSLError,
 )
 from urllib3.util.retry import Retry
 
 __all__ = [
+    "Wire",
+    "begin_attempt",
+    "end_attempt",
+    "TRACKED_POOLS",
     "URLLIB3_MAJOR",
     "PYRATE_MAJOR",
     "Retry",
     "MaxRetryError",
     "NO_RETRY",
-    "NOT_SENT_ERRORS",
+    "CONNECT_STAGE_ERRORS",
     "ReadTimeoutError",
     "ConnectTimeoutError",
     "NewConnectionError",
@@ -72,15 +76,14 @@ PYRATE_MAJOR = _major(getattr(pyrate_limiter, "__version__", "")) or (
 #: are re-raised as they are (ReadTimeout / ConnectionError(ProtocolError)).
 NO_RETRY = Retry(0, read=False, redirect=False, raise_on_status=False)
 
-#: urllib3 errors raised before a single byte of the request could reach the server.
-#: (NameResolutionError, urllib3 2.x only, subclasses NewConnectionError.)
-NOT_SENT_ERRORS: t.Tuple[t.Type[BaseException], ...] = (
+#: urllib3 errors that only arise before a connection exists (refused, DNS, connect
+#: timeout, no pooled connection): proof of NOT_SENT even without wire evidence.
+#: (NameResolutionError, urllib3 2.x only, subclasses NewConnectionError; SSL and proxy
+#: errors are absent on purpose: urllib3 uses them after the request was written too.)
+CONNECT_STAGE_ERRORS: t.Tuple[t.Type[BaseException], ...] = (
     NewConnectionError,
     ConnectTimeoutError,
-    SSLError,
-    ProxyError,
     EmptyPoolError,
-    MaxRetryError,
     ClosedPoolError,
 )
 
@@ -98,6 +101,84 @@ def ensure_complete_body(response: t.Any) -> None:
     if remaining:
         raise requests.exceptions.ChunkedEncodingError(
             ProtocolError("Connection broken: IncompleteRead", IncompleteRead(len(response.content), remaining)))
+
+
+# --------------------------------------------------------------------------- wire tracking
+#
+# Whether an attempt may have reached the server is decided by evidence, not by guessing
+# from exception types (urllib3 reports a TLS error after the request was written, or a
+# proxy reset after forwarding, with the same types as failures before connecting). Our
+# connection classes mark the attempt as "sent" right before the first byte of the
+# request is written; connecting, the TLS handshake and pool errors happen before that.
+
+
+class Wire:
+    """Evidence about one attempt: ``tracked`` (our connection classes were used) and
+    ``sent`` (a byte of the request may have left)."""
+
+    __slots__ = ("sent", "tracked")
+
+    def __init__(self) -> None:
+        self.tracked = False
+        self.sent = False
+
+
+_wire = threading.local()
+
+
+def begin_attempt() -> Wire:
+    """Start collecting evidence for an attempt made by this thread."""
+    wire = Wire()
+    _wire.current = wire
+    return wire
+
+
+def end_attempt() -> None:
+    """Stop collecting evidence (the next attempt gets a fresh :class:`Wire`)."""
+    _wire.current = None
+
+
+class _SendTracking:
+    """Mixin for urllib3 connections: mark the attempt sent before the first write."""
+
+    def send(self, data: t.Any) -> None:
+        conn = t.cast(t.Any, self)
+        if conn.sock is None and conn.auto_open:
+            conn.connect()  # connecting (and the TLS handshake) is not sending
+        wire = getattr(_wire, "current", None)
+        if wire is not None:
+            wire.sent = True
+        super().send(data)  # type: ignore[misc]
+
+
+class _TrackingPool:
+    """Mixin for urllib3 pools: say that this attempt uses tracking connections."""
+
+    def urlopen(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        wire = getattr(_wire, "current", None)
+        if wire is not None:
+            wire.tracked = True
+        return super().urlopen(*args, **kwargs)  # type: ignore[misc]
+
+
+class TrackedHTTPConnection(_SendTracking, HTTPConnection):
+    """urllib3's HTTPConnection, reporting when the request starts to go out."""
+
+
+class TrackedHTTPSConnection(_SendTracking, HTTPSConnection):
+    """urllib3's HTTPSConnection, reporting when the request starts to go out."""
+
+
+class TrackedHTTPConnectionPool(_TrackingPool, HTTPConnectionPool):
+    ConnectionCls = TrackedHTTPConnection
+
+
+class TrackedHTTPSConnectionPool(_TrackingPool, HTTPSConnectionPool):
+    ConnectionCls = TrackedHTTPSConnection
+
+
+#: Pool classes to install in a PoolManager (``pool_classes_by_scheme``).
+TRACKED_POOLS = {"http": TrackedHTTPConnectionPool, "https": TrackedHTTPSConnectionPool}
 
 
 # --------------------------------------------------------------------------- pyrate-limiter

@@ -12,6 +12,7 @@ This is where a ``requests`` exception becomes a typed luco error with its
 from __future__ import annotations
 
 import re
+import socket
 import typing as t
 
 import requests
@@ -26,7 +27,7 @@ from luco_client.errors import (
     ReadTimeoutError,
     TransportError,
 )
-from luco_client.transport._compat import NOT_SENT_ERRORS, NewConnectionError
+from luco_client.transport._compat import CONNECT_STAGE_ERRORS, NewConnectionError
 from luco_client.transport._compat import ConnectTimeoutError as _U3ConnectTimeout
 from luco_client.transport._compat import ReadTimeoutError as _U3ReadTimeout
 
@@ -78,27 +79,45 @@ def describe(exc: BaseException) -> str:
     return redact_text(f"{type(root).__name__}: {text}")
 
 
-def classify(exc: BaseException, method: str, url: str) -> TransportError:
+_QUOTED = re.compile(r"b?'[^']*'|b?\"[^\"]*\"")
+
+
+def describe_input_error(exc: BaseException) -> str:
+    """A one-line description of bad input with every quoted value removed: such messages
+    quote the offending header or URL verbatim, which may be a credential."""
+    text = _QUOTED.sub("<value>", str(exc).replace("\n", " "))
+    return redact_text(f"{type(exc).__name__}: {text[:200]}")
+
+
+def _is_timeout(exc: BaseException, chain: t.Sequence[BaseException]) -> bool:
+    return isinstance(exc, requests.exceptions.Timeout) or any(
+        isinstance(e, (_U3ReadTimeout, _U3ConnectTimeout, socket.timeout)) and not isinstance(e, NewConnectionError)
+        for e in chain)
+
+
+def classify(exc: BaseException, method: str, url: str, sent: t.Optional[bool] = None) -> TransportError:
     """Turn an exception raised while sending/reading into a typed TransportError.
+
+    :param sent: evidence from the connection: ``False`` if no byte of the request left,
+        ``True`` if some may have, ``None`` if unknown (a connection we do not control, such
+        as a SOCKS proxy). Without evidence only failures that urllib3 reports before
+        connecting count as NOT_SENT; everything else is assumed SENT_NO_RESPONSE.
 
     Raises :class:`InvalidRequestError` for requests that can never be sent (bad URL or
     header): that is the caller's mistake, not a transport failure.
     """
     if isinstance(exc, INVALID_INPUT):
-        raise InvalidRequestError(f"cannot send this request: {describe(exc)}", method=method, url=url) from None
+        raise InvalidRequestError(f"cannot send this request: {describe_input_error(exc)}",
+                                  method=method, url=url) from None
     chain = _chain(exc)
-    detail = describe(exc)
+    if sent is None:
+        sent = not any(isinstance(e, CONNECT_STAGE_ERRORS) for e in chain)
+    timeout = _is_timeout(exc, chain)
     cls: t.Type[TransportError]
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
-        isinstance(e, _U3ConnectTimeout) and not isinstance(e, NewConnectionError) for e in chain
-    ):
-        cls, phase = ConnectTimeoutError, Phase.NOT_SENT
-    elif isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)) or any(
-        isinstance(e, NOT_SENT_ERRORS) for e in chain
-    ):
-        cls, phase = ConnectError, Phase.NOT_SENT
-    elif isinstance(exc, requests.exceptions.ReadTimeout) or any(isinstance(e, _U3ReadTimeout) for e in chain):
-        cls, phase = ReadTimeoutError, Phase.SENT_NO_RESPONSE
-    else:  # reset, protocol error, truncated or undecodable body, anything unexpected
-        cls, phase = ReadError, Phase.SENT_NO_RESPONSE
+    detail = describe(exc)
+    if not sent:
+        cls, phase = (ConnectTimeoutError if timeout else ConnectError), Phase.NOT_SENT
+        detail = f"{'timed out' if timeout else 'failed'} before the request was sent ({detail})"
+    else:
+        cls, phase = (ReadTimeoutError if timeout else ReadError), Phase.SENT_NO_RESPONSE
     return cls(detail, phase=phase, method=method, url=url)

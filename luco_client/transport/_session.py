@@ -8,17 +8,25 @@ import typing as t
 
 import requests
 
-from luco_client._redact import is_secret_name, redact_text, redact_url
-from luco_client.errors import AttemptRecord, ConfigurationError, InvalidRequestError, Phase, TooManyRedirectsError
+from luco_client._redact import is_secret_name, redact_url
+from luco_client.errors import (
+    AttemptRecord,
+    ConfigurationError,
+    InvalidRequestError,
+    LucoClientError,
+    Phase,
+    TooManyRedirectsError,
+)
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._options import CallOptions
-from luco_client.transport._phases import INVALID_INPUT
+from luco_client.transport._phases import INVALID_INPUT, describe_input_error
 
 __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
 _ADAPTER_KWARGS = frozenset(inspect.signature(GracefulAdapter.__init__).parameters) - {"self"}
+_UNSENDABLE: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, ValueError)
 _BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
 
 
@@ -138,7 +146,7 @@ class GracefulSession(requests.Session):
             prepared = super().prepare_request(request)
         except _BAD_INPUT as exc:
             raise InvalidRequestError(
-                f"cannot build {request.method} request: {type(exc).__name__}: {redact_text(str(exc))[:300]}",
+                f"cannot build {request.method} request: {describe_input_error(exc)}",
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
         prepared.__class__ = GracefulPreparedRequest
         prepared = t.cast(GracefulPreparedRequest, prepared)
@@ -149,9 +157,11 @@ class GracefulSession(requests.Session):
         """Send as requests does; an URL no adapter can serve raises InvalidRequestError."""
         try:
             return super().send(request, **kwargs)
-        except INVALID_INPUT as exc:
+        except LucoClientError:
+            raise
+        except _UNSENDABLE as exc:  # e.g. a server's unparsable redirect Location
             raise InvalidRequestError(
-                f"cannot send this request: {type(exc).__name__}: {redact_text(str(exc))[:300]}",
+                f"cannot send this request: {describe_input_error(exc)}",
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
         except requests.exceptions.TooManyRedirects:
             raise TooManyRedirectsError(
