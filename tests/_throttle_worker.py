@@ -1,30 +1,41 @@
 """Run by test_throttle_shared.py in separate processes: hammer a URL through a shared throttle.
 
-usage: python _throttle_worker.py <backend: sqlite|redis> <location> <url> <start_wall> <seconds>
+usage: python _throttle_worker.py <backend: sqlite|redis> <location> <url> <start_wall> <seconds> <threads>
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 from luco_client import GracefulRetry, GracefulSession, RedisBackend, SQLiteBackend, Throttle, ThrottleRule
 
 
 def main() -> int:
-    kind, location, url, start_at, seconds = sys.argv[1:6]
+    kind, location, url, start_at, seconds, threads = sys.argv[1:7]
     backend = SQLiteBackend(location) if kind == "sqlite" else RedisBackend(url=location, prefix="luco:test")
     throttle = Throttle(ThrottleRule(r"/shared", 5, 1.0), backend=backend)
     session = GracefulSession(throttle=throttle, retry=GracefulRetry(max_attempts=1))
     time.sleep(max(0.0, float(start_at) - time.time()))
     end = time.time() + float(seconds)
-    sent = 0
-    while time.time() < end:
-        session.get(url)
-        sent += 1
+    counts = []
+
+    def loop() -> None:
+        sent = 0
+        while time.time() < end:
+            session.get(url)
+            sent += 1
+        counts.append(sent)
+
+    workers = [threading.Thread(target=loop) for _ in range(int(threads))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     session.close()
     throttle.close()
-    print(sent)
+    print(sum(counts))
     return 0
 
 

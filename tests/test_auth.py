@@ -146,3 +146,17 @@ def test_same_origin_redirect_keeps_credentials(server: FlakyServer) -> None:
     session.auth = ApiKeyAuth("key-abcdef-123")
     session.get(server.url + "/start")
     assert server.received("/landing")[0].header("X-Api-Key") == "key-abcdef-123"
+
+
+def test_401_after_a_cross_origin_redirect_does_not_send_the_token(
+    server: FlakyServer, other_server: FlakyServer
+) -> None:
+    clock = FakeClock()
+    issuer = Issuer(clock)
+    server.script("/start", Redirect(other_server.url + "/landing"))
+    other_server.script("/landing", Reply(401))
+    session = GracefulSession()
+    session.auth = BearerTokenAuth(issuer, clock=clock)
+    assert session.get(server.url + "/start").status_code == 401
+    assert [r.header("Authorization") for r in other_server.received()] == [None]
+    assert issuer.calls == 1

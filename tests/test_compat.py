@@ -24,13 +24,15 @@ def test_ci_installed_the_majors_it_meant_to() -> None:
     assert int(wanted["pyrate"]) == _compat.PYRATE_MAJOR
 
 
-def test_memory_bucket_admits_then_reports_wait() -> None:
+def test_memory_bucket_wait_agrees_with_put() -> None:
     bucket = _compat.memory_bucket(2, 1000)
-    assert _compat.try_put(bucket, _compat.new_item("k", 10_000)) is None
-    assert _compat.try_put(bucket, _compat.new_item("k", 10_001)) is None
-    wait = _compat.try_put(bucket, _compat.new_item("k", 10_002))
-    assert wait is not None and 990 <= wait <= 1000
-    assert _compat.try_put(bucket, _compat.new_item("k", 11_001)) is None
+    assert _compat.wait_ms(bucket, 2, 1000, 10_000) == 0
+    assert _compat.put(bucket, _compat.new_item("k", 10_000))
+    assert _compat.put(bucket, _compat.new_item("k", 10_001))
+    assert _compat.wait_ms(bucket, 2, 1000, 10_002) == 999  # until 10_000 leaves the window
+    assert not _compat.put(bucket, _compat.new_item("k", 11_000))  # 10_000 still counts at 11_000
+    assert _compat.wait_ms(bucket, 2, 1000, 11_001) == 0
+    assert _compat.put(bucket, _compat.new_item("k", 11_001))
 
 
 def test_sqlite_bucket_shares_state_between_connections(tmp_path: os.PathLike) -> None:
@@ -39,9 +41,9 @@ def test_sqlite_bucket_shares_state_between_connections(tmp_path: os.PathLike) -
     conn_b, lock_b = _compat.sqlite_connection(path)
     a = _compat.sqlite_bucket(1, 1000, conn_a, "t", lock_a)
     b = _compat.sqlite_bucket(1, 1000, conn_b, "t", lock_b)
-    assert _compat.try_put(a, _compat.new_item("k", 50_000)) is None
-    wait = _compat.try_put(b, _compat.new_item("k", 50_100))
-    assert wait is not None and 890 <= wait <= 901
+    assert _compat.put(a, _compat.new_item("k", 50_000))
+    assert not _compat.put(b, _compat.new_item("k", 50_100))
+    assert _compat.wait_ms(b, 1, 1000, 50_100) == 901
     conn_a.close()
     conn_b.close()
 

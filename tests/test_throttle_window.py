@@ -75,6 +75,18 @@ def test_retries_pass_the_throttle_too(server: FlakyServer) -> None:
     assert session.stats.snapshot().total.throttle_waits == 2
 
 
+def test_a_blocked_rule_does_not_spend_the_others_budget(server: FlakyServer) -> None:
+    clock = FakeClock()
+    throttle = Throttle([ThrottleRule(r"/reports", 1, 10.0), ThrottleRule(r".*", 1, 1.0)], clock=clock, guard=0)
+    session = GracefulSession(throttle=throttle, clock=clock)
+    session.get(server.url + "/other")  # spends the global 1/s budget
+    session.get(server.url + "/reports")  # must wait ~1 s for the global rule, nothing else
+    assert len(clock.sleeps) == 1 and 1.0 <= clock.sleeps[0] <= 1.01
+    clock.advance(10.1)
+    session.get(server.url + "/reports")  # /reports budget was not burnt by the blocked pass
+    assert len(clock.sleeps) == 1
+
+
 def test_rules_only_apply_to_matching_urls(server: FlakyServer) -> None:
     clock = FakeClock()
     session = GracefulSession(throttle=Throttle(ThrottleRule(r"/slow-lane", 1, 10), clock=clock), clock=clock)
@@ -127,9 +139,9 @@ def _relative(times: list) -> list:
     return [round(x - first, 3) for x in sorted(times)]
 
 
-def _run_workers(kind: str, location: str, url: str, processes: int, seconds: float) -> int:
+def _run_workers(kind: str, location: str, url: str, *, processes: int, seconds: float, threads: int = 1) -> int:
     start_at = time.time() + 1.5  # let every interpreter finish importing first
-    procs = [subprocess.Popen([sys.executable, WORKER, kind, location, url, str(start_at), str(seconds)],
+    procs = [subprocess.Popen([sys.executable, WORKER, kind, location, url, str(start_at), str(seconds), str(threads)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(processes)]
     sent = 0
@@ -142,7 +154,7 @@ def _run_workers(kind: str, location: str, url: str, processes: int, seconds: fl
 
 def test_sqlite_bucket_is_shared_by_four_processes(server: FlakyServer, tmp_path: os.PathLike) -> None:
     db = os.path.join(str(tmp_path), "throttle.sqlite")
-    sent = _run_workers("sqlite", db, server.url + "/shared", processes=4, seconds=2.5)
+    sent = _run_workers("sqlite", db, server.url + "/shared", processes=4, seconds=2.5, threads=2)
     times = [r.at for r in server.received("/shared")]
     assert sent == len(times) and len(times) >= 10
     assert max_in_window(times, 1.0) <= 5, str(_relative(times))
@@ -150,7 +162,7 @@ def test_sqlite_bucket_is_shared_by_four_processes(server: FlakyServer, tmp_path
 
 @pytest.mark.redis
 def test_redis_bucket_is_shared_by_two_clients(server: FlakyServer, redis_url: str) -> None:
-    sent = _run_workers("redis", redis_url, server.url + "/shared", processes=2, seconds=2.5)
+    sent = _run_workers("redis", redis_url, server.url + "/shared", processes=2, seconds=2.5, threads=4)
     times = [r.at for r in server.received("/shared")]
     assert sent == len(times) and len(times) >= 10
     assert max_in_window(times, 1.0) <= 5, str(_relative(times))

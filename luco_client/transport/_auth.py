@@ -138,6 +138,10 @@ class BearerTokenAuth(AuthBase):
         if (response.status_code != 401 or request is None or getattr(request, "_luco_reauth", False)
                 or not _body_replayable(request) or response.connection is None):
             return response
+        if self.header not in request.headers:
+            # The credential was removed on the way (a redirect to another origin): this host
+            # must not get one, so its 401 goes back to the caller as it is.
+            return response
         used = str(request.headers.get(self.header, "")).split(" ", 1)[-1]
         self.invalidate(used)
         token = self.token()

@@ -54,7 +54,8 @@ __all__ = [
     "memory_bucket",
     "sqlite_bucket",
     "redis_bucket",
-    "try_put",
+    "wait_ms",
+    "put",
     "leak",
 ]
 
@@ -269,12 +270,23 @@ def redis_bucket(limit: int, interval_ms: int, client: t.Any, key: str) -> t.Any
     return RedisBucket.init(_rates(limit, interval_ms), client, key)
 
 
-def try_put(bucket: t.Any, item: t.Any) -> t.Optional[int]:
-    """Admit ``item``: ``None`` when admitted, else milliseconds until it could be (≥ 1)."""
-    if bucket.put(item):
-        return None
-    wait = bucket.waiting(item)
-    return max(1, int(wait))
+def wait_ms(bucket: t.Any, limit: int, interval_ms: int, now_ms: int) -> int:
+    """Milliseconds until ``bucket`` can admit one more item at ``now_ms`` (0: right now).
+
+    Read-only: looks at the ``limit``-th newest item (``peek`` counts from the newest in
+    both lines). pyrate counts items stamped at or after ``now - interval``, so that item
+    blocks until it is ``interval`` old. We do not use ``bucket.waiting()``: it reads the
+    ``failing_rate`` left by the last ``put`` on a bucket shared by threads.
+    """
+    item = bucket.peek(limit - 1)
+    if item is None:
+        return 0
+    return max(0, int(item.timestamp) + interval_ms - now_ms + 1)
+
+
+def put(bucket: t.Any, item: t.Any) -> bool:
+    """Insert ``item`` if the bucket admits it (pyrate's own check-and-insert)."""
+    return bool(bucket.put(item))
 
 
 def leak(bucket: t.Any, now_ms: int) -> None:

@@ -9,6 +9,7 @@ in any trailing window of ``per_time``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -217,6 +218,14 @@ class RedisBackend(ThrottleBackend):
     def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
         return _compat.redis_bucket(rule.max_requests, interval_ms, self.client, f"{self.prefix}:{rule.key}")
 
+    @contextlib.contextmanager
+    def atomic(self) -> t.Iterator[None]:
+        """Hold a Redis lock (shared by every client of ``prefix``) for one check-and-insert
+        pass, so each pass stamps its time and counts with no other pass in between. The
+        lock expires after 10 s should its holder die."""
+        with self._lock, self.client.lock(f"{self.prefix}:lock", timeout=10, sleep=0.002):
+            yield
+
 
 class ThrottleTimeout(Exception):
     """Internal: the throttle could not admit the request within the allowed time."""
@@ -282,15 +291,23 @@ class Throttle:
         return self._rules_for(url)
 
     def _try_all(self, rules: t.Sequence[ThrottleRule], name: str) -> t.Tuple[t.Optional[ThrottleRule], int]:
+        """One pass: if every rule admits now, spend one token in each; else spend none and
+        say which rule blocks longest and for how long (ms)."""
         with self.backend.atomic():
-            now = self._now_ms()
-            for rule in rules:
-                interval = self._intervals[rule.key]
-                bucket = self.backend.bucket(rule, interval)
-                wait = _compat.try_put(bucket, _compat.new_item(name, now))
-                if wait is not None:
-                    return rule, wait
-                if now - self._last_leak.get(rule.key, 0) >= interval:
+            now = self._now_ms()  # stamped inside the critical section: stamps stay ordered
+            buckets = [(rule, self.backend.bucket(rule, self._intervals[rule.key])) for rule in rules]
+            blocking: t.Optional[ThrottleRule] = None
+            longest = 0
+            for rule, bucket in buckets:
+                wait = _compat.wait_ms(bucket, rule.max_requests, self._intervals[rule.key], now)
+                if wait > longest:
+                    blocking, longest = rule, wait
+            if blocking is not None:
+                return blocking, longest
+            for rule, bucket in buckets:
+                if not _compat.put(bucket, _compat.new_item(name, now)):  # only if the backend races
+                    return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, self._intervals[rule.key], now))
+                if now - self._last_leak.get(rule.key, 0) >= self._intervals[rule.key]:
                     self._last_leak[rule.key] = now
                     _compat.leak(bucket, now)
         return None, 0
