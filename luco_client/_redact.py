@@ -11,15 +11,17 @@ import collections
 import re
 import threading
 import typing as t
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 
 #: Parameter, field and header names whose values are secrets (matched case-insensitively).
 _SECRET_NAME = (
-    r"[\w.\-]*(?:token|secret|password|passwd|signature|credential|api[-_]?key|apikey"
-    r"|auth|session|cookie|private[-_]?key)[\w.\-]*|key|sig|pwd|sas"
+    r"[\w.\-]*(?:token|secret|password|passwd|signature|credential|key"
+    r"|auth|session|cookie)[\w.\-]*|sig|pwd|sas"
 )
+#: Names that match the pattern but carry no secret (an idempotency key is a request id).
+_NOT_SECRET = frozenset({"idempotency-key", "x-idempotency-key", "idempotency_key"})
 _NAME_RE = re.compile(rf"^(?:{_SECRET_NAME})$", re.IGNORECASE)
 _QUERY_RE = re.compile(rf"(?i)(?<![\w.\-])((?:{_SECRET_NAME}))=([^&\s\"'#<>,;]+)")
 _JSON_RE = re.compile(rf"(?i)(\"(?:{_SECRET_NAME})\"\s*:\s*)\"(?:[^\"\\]|\\.)*\"")
@@ -30,29 +32,52 @@ _SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)\s+[A-Za-z0-9._~+/=\-
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/@\s]+@")
 
 
+_REGISTERED_NAMES: t.Set[str] = set()
+
+
 def is_secret_name(name: str) -> bool:
-    """True when a header, query parameter or JSON field called ``name`` holds a secret."""
-    return bool(_NAME_RE.match(name.strip()))
+    """True when a header, query parameter or JSON field called ``name`` holds a secret:
+    any name containing key, token, secret, password, signature, credential, auth, session
+    or cookie (except an idempotency key), and any name registered by an auth class."""
+    lowered = name.strip().lower()
+    if lowered in _REGISTERED_NAMES:
+        return True
+    return lowered not in _NOT_SECRET and bool(_NAME_RE.match(lowered))
+
+
+def register_secret_name(name: str) -> None:
+    """Treat the header or parameter ``name`` as holding a secret (e.g. ``appid``)."""
+    _REGISTERED_NAMES.add(name.strip().lower())
 
 
 class _SecretValues:
-    """Recently seen secret values (tokens, keys), bounded, thread-safe."""
+    """Secret values to scrub wherever they appear, with their URL-encoded forms.
+
+    Short-lived values (access tokens, renewed often) are kept in a bounded window of the
+    latest ``maxlen``; long-lived ones (API keys, client secrets) are never forgotten.
+    """
 
     def __init__(self, maxlen: int = 256) -> None:
-        self._values: t.Deque[str] = collections.deque(maxlen=maxlen)
+        self._recent: t.Deque[str] = collections.deque(maxlen=maxlen)
+        self._lasting: t.Set[str] = set()
         self._lock = threading.Lock()
+        self._snapshot: t.Tuple[str, ...] = ()
 
-    def add(self, value: str) -> None:
+    def add(self, value: str, long_lived: bool = False) -> None:
         if not value or len(value) < 6:
             return
+        forms = {value, quote(value, safe=""), quote_plus(value)}
         with self._lock:
-            if value not in self._values:
-                self._values.append(value)
+            for form in forms:
+                if long_lived:
+                    self._lasting.add(form)
+                elif form not in self._recent and form not in self._lasting:
+                    self._recent.append(form)
+            # longest first, so that an encoded form is not half-replaced by a shorter one
+            self._snapshot = tuple(sorted({*self._recent, *self._lasting}, key=len, reverse=True))
 
     def scrub(self, text: str) -> str:
-        with self._lock:
-            values = list(self._values)
-        for value in values:
+        for value in self._snapshot:
             if value in text:
                 text = text.replace(value, REDACTED)
         return text
@@ -61,13 +86,21 @@ class _SecretValues:
 _SECRETS = _SecretValues()
 
 
-def register_secret(value: str) -> None:
-    """Remember a secret value so that it is scrubbed from every log line and error text.
+def register_secret(value: str, *, long_lived: bool = False) -> None:
+    """Remember a secret value so that it is scrubbed from every log line and error text,
+    in plain and URL-encoded form.
 
     The auth classes call this for each token and key they hold. Values shorter than six
-    characters are ignored (too likely to match ordinary text). Memory is bounded.
+    characters are ignored (too likely to match ordinary text). ``long_lived=True`` (API
+    keys, client secrets) keeps the value for the life of the process; other values (access
+    tokens) are kept among the latest 256, so memory stays bounded.
     """
-    _SECRETS.add(value)
+    _SECRETS.add(value, long_lived)
+
+
+def scrub_secrets(text: str) -> str:
+    """Replace registered secret values in ``text`` (no pattern matching)."""
+    return _SECRETS.scrub(text)
 
 
 def redact_url(url: str) -> str:

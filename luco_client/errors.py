@@ -13,7 +13,8 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
     │   │   └── ReadTimeoutError                  SENT_NO_RESPONSE: read timed out
     │   ├── PossiblyAppliedWriteError             a non-idempotent write got no response
     │   ├── DeadlineExceededError                 the call's total deadline ran out
-    │   └── TooManyRedirectsError                 a redirect loop or chain beyond the limit
+    │   └── RedirectError                         a redirect that cannot be followed
+    │       └── TooManyRedirectsError             a redirect loop or chain beyond the limit
     └── HTTPStatusError                           a response with an error status
         ├── ClientStatusError                     any other 4xx
         │   ├── BadRequestError                   400
@@ -51,6 +52,7 @@ __all__ = [
     "ReadTimeoutError",
     "PossiblyAppliedWriteError",
     "DeadlineExceededError",
+    "RedirectError",
     "TooManyRedirectsError",
     "HTTPStatusError",
     "ClientStatusError",
@@ -231,7 +233,11 @@ class DeadlineExceededError(TransportError):
     """The total deadline of the call (all attempts, throttle waits and sleeps) ran out."""
 
 
-class TooManyRedirectsError(TransportError):
+class RedirectError(TransportError):
+    """A redirect cannot be followed (a consumed streamed body, a malformed Location)."""
+
+
+class TooManyRedirectsError(RedirectError):
     """The server kept redirecting (more than the session's ``max_redirects``, 30 by default)."""
 
 

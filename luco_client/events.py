@@ -218,6 +218,9 @@ class RedactingFilter(logging.Filter):
         cleaned = redact_text(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        for name, value in list(vars(record).items()):  # the structured luco_* fields
+            if name.startswith("luco_") and isinstance(value, str):
+                setattr(record, name, redact_text(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

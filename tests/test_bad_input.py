@@ -50,3 +50,40 @@ def test_options_must_be_call_options(server: FlakyServer) -> None:
 
 def test_log_level_names_are_accepted() -> None:
     assert LogEvent("warning").level == 30
+
+
+def test_credentials_with_control_characters_are_refused_without_echo() -> None:
+    from luco_client import AccessToken, ApiKeyAuth, AuthenticationError
+
+    with pytest.raises(AuthenticationError) as token_error:
+        AccessToken("tok-secret-123\n")
+    with pytest.raises(ConfigurationError) as key_error:
+        ApiKeyAuth("ak_live_secret\n")
+    assert "tok-secret-123" not in str(token_error.value)
+    assert "ak_live_secret" not in str(key_error.value)
+
+
+def test_bad_header_value_is_typed_and_not_echoed(server: FlakyServer) -> None:
+    from luco_client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as info:
+        GracefulSession().get(server.url, headers={"X-Api-Key": "ak_live_SECRET123\r\nX-Evil: 1"})
+    assert "ak_live_SECRET123" not in str(info.value)
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize("build", [
+    lambda: __import__("luco_client").Timeout(read=float("inf")),
+    lambda: CallOptions(deadline=float("inf")),
+    lambda: __import__("luco_client").GracefulRetry(max_delay=float("nan")),
+    lambda: __import__("luco_client").GracefulRetry(deadline=float("inf")),
+])
+def test_infinite_or_nan_numbers_are_refused(build: t.Callable[[], object]) -> None:
+    with pytest.raises(ConfigurationError):
+        build()
+
+
+def test_backoff_of_a_very_late_retry_is_capped_not_overflowing() -> None:
+    from luco_client import GracefulRetry
+
+    assert GracefulRetry(delay=1, delay_modifier=2, max_delay=30, jitter=0).backoff(5000) == 30

@@ -115,3 +115,12 @@ def test_redirect_loop_is_a_typed_error(server: FlakyServer) -> None:
     with pytest.raises(TooManyRedirectsError) as info:
         session.get(server.url + "/loop")
     assert "3 redirects" in str(info.value) and server.count("/loop") == 4
+
+
+def test_malformed_redirect_location_is_a_typed_error(server: FlakyServer) -> None:
+    from luco_client import RedirectError
+    from luco_client.testing import Redirect
+
+    server.script("/start", Redirect("http://[::1/landing"))
+    with pytest.raises(RedirectError):
+        GracefulSession().get(server.url + "/start")

@@ -213,3 +213,58 @@ def test_env_var_adds_a_redacting_stderr_handler_to_the_package_logger() -> None
     assert "token=REDACTED" in result.stderr
     for secret in SECRETS:
         assert secret not in result.stderr
+
+
+@pytest.mark.parametrize("header", ["Ocp-Apim-Subscription-Key", "X-Functions-Key", "X-Luco-Key", "Private-Token"])
+def test_key_like_headers_are_secret_and_dropped_on_cross_origin_redirect(
+    server: FlakyServer, other_server: FlakyServer, header: str
+) -> None:
+    server.script("/start", Redirect(other_server.url + "/landing"))
+    GracefulSession().get(server.url + "/start", headers={header: "k-1234567890", "Idempotency-Key": "abc"})
+    landed = other_server.received("/landing")[0]
+    assert landed.header(header) is None
+    assert landed.header("Idempotency-Key") == "abc"  # a request id, not a credential
+
+
+def test_encoded_and_custom_named_query_keys_are_redacted(server: FlakyServer,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    key = "ak+live/9f8e=7d6c"
+    server.script("/q", Reply(500, "boom"))
+    session = GracefulSession(retry=None)
+    with caplog.at_level(logging.DEBUG):
+        response = session.get(server.url + "/q", auth=ApiKeyAuth(key, query_param="appid"))
+    from luco_client import raise_for_status
+
+    with pytest.raises(LucoClientError) as info:
+        raise_for_status(response)
+    assert server.received("/q")[0].query["appid"] == key
+    text = caplog.text + str(info.value)
+    assert "appid=REDACTED" in text
+    for form in (key, "ak%2Blive%2F9f8e%3D7d6c"):
+        assert form not in text
+
+
+def test_long_lived_keys_outlive_many_token_refreshes() -> None:
+    from luco_client._redact import register_secret, scrub_secrets
+
+    register_secret("apikey-in-path-7f3a9c", long_lived=True)
+    for n in range(600):
+        register_secret(f"short-lived-token-{n:04d}")
+    assert scrub_secrets("/v1/apikey-in-path-7f3a9c/items") == "/v1/REDACTED/items"
+    assert scrub_secrets("short-lived-token-0599") == "REDACTED"
+
+
+def test_registered_secrets_never_reach_stats_keys_or_record_fields(
+    server: FlakyServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from luco_client import register_secret
+
+    register_secret("tenant-secret-42abc", long_lived=True)
+    session = GracefulSession()
+    with caplog.at_level(logging.DEBUG, logger="luco_client"):
+        session.get(server.url + "/tenants/tenant-secret-42abc/items")
+    keys = [e.url_template for e in session.stats.snapshot().endpoints]
+    assert keys == [server.url + "/tenants/REDACTED/items"]
+    for record in caplog.records:
+        for name, value in vars(record).items():
+            assert "tenant-secret-42abc" not in str(value), name

@@ -134,3 +134,46 @@ def test_streamed_body_is_never_resent(server: FlakyServer) -> None:
     with pytest.raises(PossiblyAppliedWriteError):
         _session(idempotency_header="Idempotency-Key").post(server.url + "/upload", data=chunks())
     assert server.count("/upload") == 1
+
+
+def test_307_with_a_consumed_stream_body_is_refused_not_emptied(server: FlakyServer) -> None:
+    from luco_client import RedirectError
+    from luco_client.testing import Redirect
+
+    server.script("/upload", Redirect("/v2/upload", status=307))
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"part-1"
+
+    with pytest.raises(RedirectError) as info:
+        _session().post(server.url + "/upload", data=chunks())
+    assert "307" in str(info.value)
+    assert server.count("/v2/upload") == 0
+
+
+def test_307_with_bytes_body_is_followed_with_the_body(server: FlakyServer) -> None:
+    from luco_client.testing import Redirect
+
+    server.script("/upload", Redirect("/v2/upload", status=307))
+    assert _session().post(server.url + "/upload", data=b"payload").status_code == 200
+    assert server.received("/v2/upload")[0].body == b"payload"
+
+
+def test_keyed_write_that_lost_an_answer_says_so_even_if_it_ends_otherwise(server: FlakyServer) -> None:
+    server.script("/orders", Delay(0.6, Reply(201)), Reply(503), Reply(503))
+    with pytest.raises(PossiblyAppliedWriteError) as info:
+        _session(idempotency_header="Idempotency-Key").post(server.url + "/orders", json={"sku": "A1"})
+    err = info.value
+    keys = {r.header("Idempotency-Key") for r in server.received("/orders")}
+    assert err.idempotency_key is not None and keys == {err.idempotency_key}
+    assert [(a.phase, a.status) for a in err.attempts] == [
+        (Phase.SENT_NO_RESPONSE, None), (Phase.RESPONSE, 503), (Phase.RESPONSE, 503)]
+    assert "ServerStatusError" in str(err) and "attempt 1 got no response" in str(err)
+
+
+def test_get_that_lost_an_answer_ends_with_its_own_error(server: FlakyServer) -> None:
+    from luco_client import ServerStatusError
+
+    server.script("/report", Delay(0.6, Reply(200)), Reply(503), Reply(503))
+    with pytest.raises(ServerStatusError):
+        _session().get(server.url + "/report")

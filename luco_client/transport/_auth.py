@@ -15,8 +15,9 @@ from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
-from luco_client._redact import redact_text, register_secret
+from luco_client._redact import redact_text, register_secret, register_secret_name
 from luco_client.errors import AuthenticationError, ConfigurationError, LucoClientError
+from luco_client.transport._bodies import body_resendable, rewind_for_resend
 
 __all__ = ["AccessToken", "BearerTokenAuth", "ApiKeyAuth"]
 
@@ -34,6 +35,8 @@ class AccessToken:
     def __init__(self, value: str, expires_at: t.Optional[float] = None, token_type: str = "Bearer") -> None:
         if not isinstance(value, str) or not value:
             raise AuthenticationError("the token provider returned an empty or non-string token")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise AuthenticationError("the token provider returned a token with control characters")
         self.value = value
         self.expires_at = expires_at
         self.token_type = token_type
@@ -58,11 +61,6 @@ def _mark_credential(request: requests.PreparedRequest, header: str) -> None:
         request.credential_headers = names | {header.lower()}  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - exotic PreparedRequest subclasses
         pass
-
-
-def _body_replayable(request: requests.PreparedRequest) -> bool:
-    body = request.body
-    return body is None or isinstance(body, (bytes, str)) or isinstance(getattr(request, "_body_position", None), int)
 
 
 class BearerTokenAuth(AuthBase):
@@ -136,7 +134,7 @@ class BearerTokenAuth(AuthBase):
     def _on_response(self, response: requests.Response, **kwargs: t.Any) -> requests.Response:
         request = response.request
         if (response.status_code != 401 or request is None or getattr(request, "_luco_reauth", False)
-                or not _body_replayable(request) or response.connection is None):
+                or not body_resendable(request) or response.connection is None):
             return response
         if self.header not in request.headers:
             # The credential was removed on the way (a redirect to another origin): this host
@@ -152,8 +150,7 @@ class BearerTokenAuth(AuthBase):
         retry.headers[self.header] = self._header_value(token)
         extract_cookies_to_jar(retry._cookies, request, response.raw)  # type: ignore[attr-defined]
         retry.prepare_cookies(retry._cookies)  # type: ignore[attr-defined]
-        if isinstance(getattr(retry, "_body_position", None), int):
-            requests.utils.rewind_body(retry)
+        rewind_for_resend(retry)
         second = response.connection.send(retry, **kwargs)
         second.history.append(response)
         second.request = retry
@@ -176,10 +173,13 @@ class ApiKeyAuth(AuthBase):
     def __init__(self, key: str, header: str = "X-Api-Key", *, query_param: t.Optional[str] = None) -> None:
         if not isinstance(key, str) or not key:
             raise ConfigurationError("ApiKeyAuth needs a non-empty string key")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+            raise ConfigurationError("ApiKeyAuth: the key contains control characters (a stray newline?)")
         self._key = key
         self.header = header
         self.query_param = query_param
-        register_secret(key)
+        register_secret(key, long_lived=True)
+        register_secret_name(query_param or header)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.query_param:

@@ -21,13 +21,13 @@ import typing as t
 import uuid
 
 import requests
-from requests.utils import rewind_body
 
-from luco_client._redact import redact_text, redact_url
+from luco_client._redact import redact_text, redact_url, scrub_secrets
 from luco_client.errors import (
     AttemptRecord,
     DeadlineExceededError,
     InvalidRequestError,
+    LucoClientError,
     Phase,
     PossiblyAppliedWriteError,
     ReadError,
@@ -35,6 +35,7 @@ from luco_client.errors import (
     TransportError,
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.transport._bodies import rewind_for_resend
 from luco_client.transport._compat import begin_attempt, end_attempt
 from luco_client.transport._concurrency import SlotTimeout
 from luco_client.transport._options import INHERIT, CallOptions, Timeout
@@ -87,7 +88,8 @@ class CallRunner:
         self.clock = adapter.clock
         self.method = (request.method or "GET").upper()
         self.url = request.url or ""
-        self.template = options.url_template or derive_template(self.url)
+        # The stats key and the UURL placeholder: registered secrets must not survive in it.
+        self.template = scrub_secrets(options.url_template or derive_template(self.url))
         self.policy: t.Optional[GracefulRetry] = adapter.retry if options.retry is INHERIT else options.retry
         self.timeout = Timeout.coerce(timeout, options.timeout or adapter.timeout)
         deadline = options.deadline if options.deadline is not None else (
@@ -142,25 +144,16 @@ class CallRunner:
             "MAX_ATTEMPT": self.max_attempts, "REPLAY": "", "IS_REPLAY": "FALSE", "STATUS": "",
         }
 
-    def _can_resend(self) -> bool:
-        body = self.request.body
-        if body is None or isinstance(body, (bytes, str)):
-            return True
-        if isinstance(getattr(self.request, "_body_position", None), int):
-            rewind_body(self.request)
-            return True
-        return False
-
     # ---------------------------------------------------------------- one attempt
 
     def _attempt(self, send_kwargs: t.Dict[str, t.Any]) -> t.Tuple[_Outcome, float]:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
-            raise self._deadline_error("no time left for the next attempt")
+            raise self._disclose(self._deadline_error("no time left for the next attempt"))
         try:
             slots = self.adapter.gate.acquire(self.url, remaining, self.fields)
         except SlotTimeout:
-            raise self._deadline_error("timed out waiting for a concurrency slot") from None
+            raise self._disclose(self._deadline_error("timed out waiting for a concurrency slot")) from None
         try:
             throttle_wait = 0.0
             if self.adapter.throttle is not None:
@@ -168,8 +161,8 @@ class CallRunner:
                     throttle_wait = self.adapter.throttle.acquire(
                         self.url, timeout=self._remaining(), fields=self.fields)
                 except ThrottleTimeout as exc:
-                    raise self._deadline_error(
-                        f"the throttle would delay the attempt past the deadline ({exc})") from None
+                    raise self._disclose(self._deadline_error(
+                        f"the throttle would delay the attempt past the deadline ({exc})")) from None
             emit(log, self.adapter.log_request, EventKind.REQUEST, self.fields)
             timeout = self.timeout.capped(self._remaining())
             started = self.clock.monotonic()
@@ -251,7 +244,7 @@ class CallRunner:
     def _decide(self, policy: t.Optional[GracefulRetry], outcome: _Outcome) -> Decision:
         if policy is None:
             return Decision(Action.NOT_RETRYABLE, reason="retries are disabled for this call")
-        if not self._can_resend():
+        if not rewind_for_resend(self.request):
             return Decision(Action.NOT_RETRYABLE, reason="the request body is a stream that cannot be sent again")
         headers = outcome.response.headers if outcome.response is not None else {}
         return policy.decide(
@@ -284,49 +277,57 @@ class CallRunner:
             emit(log, _DECISIONS, EventKind.RETRY_SKIPPED, self.fields, RETRY_CAUSE=cause, STATUS=outcome.status or "")
 
         response = outcome.response
+        error: LucoClientError
         if decision.action is Action.RETRY_AFTER_TOO_LONG and response is not None:
             wait = t.cast(float, decision.retry_after)
-            too_long = status_error(
+            error = status_error(
                 response, cls=RetryAfterTooLongError, attempts=self.attempts, elapsed=self._elapsed(),
                 message=f"server asked to retry in {wait:.0f}s; {decision.reason}",
                 retry_after=wait, retry_at=self.clock.time() + wait,
                 limit=min(policy.max_retry_after if policy else 0.0, self._remaining() or float("inf")))
-            response.close()
-            raise too_long
-        if decision.action is Action.DEADLINE:
-            raise self._deadline_error(decision.reason, outcome)
-        if isinstance(outcome.error, TransportError):
-            raise self._transport_error(outcome, decision)
-        if outcome.error is not None:  # a validator rejected the response
+        elif decision.action is Action.DEADLINE:
+            error = self._deadline_error(decision.reason)
+        elif isinstance(outcome.error, TransportError):
+            error = self._transport_error(outcome, decision)
+        elif outcome.error is not None:  # a validator rejected the response
             if decision.action is Action.EXHAUSTED and policy is not None and policy.on_exhausted == "return":
                 return self._finish_response(t.cast(requests.Response, response))
             raise outcome.error
-        assert response is not None
-        if decision.action is Action.EXHAUSTED and (policy is None or policy.on_exhausted == "raise"):
-            exhausted = status_error(response, attempts=self.attempts, elapsed=self._elapsed(),
-                                     message=f"gave up after {len(self.attempts)} attempts")
+        elif decision.action is Action.EXHAUSTED and (policy is None or policy.on_exhausted == "raise"):
+            error = status_error(t.cast(requests.Response, response), attempts=self.attempts,
+                                 elapsed=self._elapsed(), message=f"gave up after {len(self.attempts)} attempts")
+        else:
+            return self._finish_response(t.cast(requests.Response, response))  # the caller sees the status
+        if response is not None:
             response.close()
-            raise exhausted
-        return self._finish_response(response)  # not retryable: the caller sees the status
+        raise self._disclose(error)
 
     def _transport_error(self, outcome: _Outcome, decision: Decision) -> TransportError:
         error = t.cast(TransportError, outcome.error)
-        common = dict(method=self.method, url=self.safe_url, attempts=self.attempts, elapsed=self._elapsed())
-        if error.phase is Phase.SENT_NO_RESPONSE and self._is_write():
-            header = self.adapter.idempotency_header
-            key = self.request.headers.get(header) if header else None
-            return PossiblyAppliedWriteError(
-                f"{self.method} may have been applied by the server but got no response "
-                f"({error.message}); not resent because {decision.reason}",
-                phase=error.phase, idempotency_key=key, **common)
         suffix = "" if decision.action is Action.NOT_RETRYABLE else f" ({decision.reason})"
-        return type(error)(error.message + suffix, phase=error.phase, **common)
+        if error.phase is Phase.SENT_NO_RESPONSE and self._is_write():
+            suffix = f"; not resent because {decision.reason}"
+        return type(error)(error.message + suffix, phase=error.phase, method=self.method, url=self.safe_url,
+                           attempts=self.attempts, elapsed=self._elapsed())
 
-    def _deadline_error(self, why: str, outcome: t.Optional[_Outcome] = None) -> DeadlineExceededError:
-        # The phase of the last attempt: a write that may have been applied stays visible.
+    def _disclose(self, error: LucoClientError) -> LucoClientError:
+        """The error to raise: if an attempt of this write got no answer, the first thing the
+        caller must learn is that it may have been applied (with the idempotency key that
+        makes a later resend safe). Otherwise ``error`` as it is."""
+        lost = [a for a in self.attempts if a.phase is Phase.SENT_NO_RESPONSE]
+        if not lost or not self._is_write() or isinstance(error, PossiblyAppliedWriteError):
+            return error
+        header = self.adapter.idempotency_header
+        key = self.request.headers.get(header) if header else None
+        numbers = ", ".join(str(a.number) for a in lost)
+        return PossiblyAppliedWriteError(
+            f"{self.method} may have been applied by the server: attempt {numbers} got no response; "
+            f"the call ended with {type(error).__name__}: {error.message}",
+            phase=Phase.SENT_NO_RESPONSE, idempotency_key=key, method=self.method, url=self.safe_url,
+            attempts=self.attempts, elapsed=self._elapsed())
+
+    def _deadline_error(self, why: str) -> DeadlineExceededError:
         phase = self.attempts[-1].phase if self.attempts else Phase.NOT_SENT
-        if outcome is not None and outcome.response is not None:
-            outcome.response.close()
         return DeadlineExceededError(f"deadline exceeded: {why}", phase=phase, method=self.method,
                                      url=self.safe_url, attempts=self.attempts, elapsed=self._elapsed())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import typing as t
 from dataclasses import dataclass
 
@@ -33,8 +34,8 @@ INHERIT: t.Any = _Inherit()
 
 
 def _positive(name: str, value: t.Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(f"Timeout: {name} must be a positive number of seconds, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ConfigurationError(f"{name} must be a positive, finite number of seconds, got {value!r}")
     return float(value)
 
 
@@ -50,8 +51,8 @@ class Timeout:
     read: float = 30.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "connect", _positive("connect", self.connect))
-        object.__setattr__(self, "read", _positive("read", self.read))
+        object.__setattr__(self, "connect", _positive("Timeout: connect", self.connect))
+        object.__setattr__(self, "read", _positive("Timeout: read", self.read))
 
     @classmethod
     def coerce(cls, value: t.Any, default: Timeout) -> Timeout:
@@ -119,7 +120,7 @@ class CallOptions:
 
     def __post_init__(self) -> None:
         if self.deadline is not None:
-            _positive("deadline", self.deadline)
+            _positive("CallOptions: deadline", self.deadline)
         if self.idempotent is not None and not isinstance(self.idempotent, bool):
             raise ConfigurationError(f"CallOptions: idempotent must be True, False or None, got {self.idempotent!r}")
         if self.url_template is not None and not isinstance(self.url_template, str):

@@ -87,8 +87,8 @@ class _StatusOnly:
 def _check_number(name: str, value: t.Any, minimum: float, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigurationError(f"GracefulRetry: {name} must be a number >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value < math.inf:
+        raise ConfigurationError(f"GracefulRetry: {name} must be a finite number >= {minimum}, got {value!r}")
 
 
 def _normalise_retry_on(retry_on: RetryOn) -> t.Optional[t.FrozenSet[RetryOnItem]]:
@@ -240,7 +240,10 @@ class GracefulRetry(Retry):
     def backoff(self, retry_number: int, status: t.Optional[int] = None) -> float:
         """Delay before retry number ``retry_number`` (1-based) after ``status``."""
         base = self.overrides.get(status, self.delay) if status is not None else self.delay
-        raw = base * (self.delay_modifier ** max(0, retry_number - 1))
+        try:
+            raw = base * (self.delay_modifier ** min(max(0, retry_number - 1), 10_000))
+        except OverflowError:  # a huge exponent: the cap applies anyway
+            raw = math.inf
         if self.jitter:
             raw += self.random() * self.jitter
         return max(0.0, min(self.max_delay, raw))

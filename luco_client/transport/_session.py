@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import threading
 import typing as t
+from urllib.parse import urlsplit
 
 import requests
 
@@ -15,10 +16,12 @@ from luco_client.errors import (
     InvalidRequestError,
     LucoClientError,
     Phase,
+    RedirectError,
     TooManyRedirectsError,
 )
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
+from luco_client.transport._bodies import body_resendable
 from luco_client.transport._options import CallOptions
 from luco_client.transport._phases import INVALID_INPUT, describe_input_error
 
@@ -26,7 +29,6 @@ __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
 _ADAPTER_KWARGS = frozenset(inspect.signature(GracefulAdapter.__init__).parameters) - {"self"}
-_UNSENDABLE: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, ValueError)
 _BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
 
 
@@ -159,7 +161,7 @@ class GracefulSession(requests.Session):
             return super().send(request, **kwargs)
         except LucoClientError:
             raise
-        except _UNSENDABLE as exc:  # e.g. a server's unparsable redirect Location
+        except INVALID_INPUT as exc:
             raise InvalidRequestError(
                 f"cannot send this request: {describe_input_error(exc)}",
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
@@ -167,6 +169,31 @@ class GracefulSession(requests.Session):
             raise TooManyRedirectsError(
                 f"more than {self.max_redirects} redirects", phase=Phase.RESPONSE,
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+
+    def get_redirect_target(self, resp: requests.Response) -> t.Optional[str]:
+        """As requests does; a malformed ``Location`` raises RedirectError."""
+        target = super().get_redirect_target(resp)
+        if target:
+            try:
+                urlsplit(target)
+            except ValueError:
+                raise RedirectError(
+                    f"the server redirected to a malformed Location ({resp.status_code})", phase=Phase.RESPONSE,
+                    method=str(resp.request.method).upper() if resp.request is not None else None,
+                    url=redact_url(str(resp.url))) from None
+        return target
+
+    def rebuild_method(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        """As requests does; but a 307/308 redirect, which must resend the body, of a
+        streamed body that was consumed raises :class:`~luco_client.errors.RedirectError`
+        (requests would silently send an empty body)."""
+        if response.status_code in (307, 308) and not body_resendable(prepared_request):
+            raise RedirectError(
+                f"cannot follow the {response.status_code} redirect: the request body is a stream that was "
+                "consumed by the first send; send bytes or a file opened in binary mode instead",
+                phase=Phase.RESPONSE, method=str(prepared_request.method).upper(),
+                url=redact_url(str(response.url)))
+        super().rebuild_method(prepared_request, response)
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         """On a redirect to another origin, drop every credential header, then defer to requests."""
