@@ -178,7 +178,8 @@ class Stats:
         return counters
 
     def record_call(self, method: str, url_template: str) -> None:
-        """Count one logical call (however many attempts it makes)."""
+        """Count one logical call that ended before its first attempt (first attempts are
+        counted as calls by :meth:`record_attempt`)."""
         with self._lock:
             self._counters(method, url_template).calls += 1
 
@@ -201,7 +202,8 @@ class Stats:
         :param elapsed: wire time of the attempt in seconds.
         :param status: the response status, or ``None`` for a transport failure.
         :param success: whether the attempt counts as a success.
-        :param retry: True for the second and later attempts of a call.
+        :param retry: True for the second and later attempts of a call; a first attempt
+            (``retry=False``) also counts one logical call.
         :param replay: True when the response came from a recording.
         :param throttle_wait: seconds waited for the throttle before the attempt.
         """
@@ -214,6 +216,8 @@ class Stats:
                 c.failures += 1
             if retry:
                 c.retries += 1
+            else:
+                c.calls += 1
             if replay:
                 c.replays += 1
             if status is None:

@@ -57,3 +57,5 @@ def test_throttle_wait_beyond_the_deadline_fails_without_sleeping(server: FlakyS
         session.get(server.url + "/a", options=CallOptions(deadline=5))
     assert "throttle" in str(info.value)
     assert clock.sleeps == [] and server.count("/a") == 1
+    total = session.stats.snapshot().total
+    assert (total.calls, total.requests) == (2, 1)  # the refused call is a call without attempts

@@ -210,8 +210,15 @@ class CallRunner:
     # ---------------------------------------------------------------- the loop
 
     def run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
+        try:
+            return self._run(send_kwargs)
+        except BaseException:
+            if not self.attempts:  # ended before its first attempt: still a call
+                self.adapter.stats.record_call(self.method, self.template)
+            raise
+
+    def _run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
         stats = self.adapter.stats
-        stats.record_call(self.method, self.template)
         policy = self.policy
         while True:
             self.number += 1

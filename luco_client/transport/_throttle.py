@@ -295,6 +295,14 @@ class Throttle:
         say which rule blocks longest and for how long (ms)."""
         with self.backend.atomic():
             now = self._now_ms()  # stamped inside the critical section: stamps stay ordered
+            if len(rules) == 1:  # one rule: pyrate's own check-and-insert is the whole pass
+                rule = rules[0]
+                interval = self._intervals[rule.key]
+                bucket = self.backend.bucket(rule, interval)
+                if not _compat.put(bucket, _compat.new_item(name, now)):
+                    return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, interval, now))
+                self._maybe_leak(rule, bucket, now)
+                return None, 0
             buckets = [(rule, self.backend.bucket(rule, self._intervals[rule.key])) for rule in rules]
             blocking: t.Optional[ThrottleRule] = None
             longest = 0
@@ -307,10 +315,14 @@ class Throttle:
             for rule, bucket in buckets:
                 if not _compat.put(bucket, _compat.new_item(name, now)):  # only if the backend races
                     return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, self._intervals[rule.key], now))
-                if now - self._last_leak.get(rule.key, 0) >= self._intervals[rule.key]:
-                    self._last_leak[rule.key] = now
-                    _compat.leak(bucket, now)
+                self._maybe_leak(rule, bucket, now)
         return None, 0
+
+    def _maybe_leak(self, rule: ThrottleRule, bucket: t.Any, now: int) -> None:
+        """Drop expired items at most once per window (keeps buckets small)."""
+        if now - self._last_leak.get(rule.key, 0) >= self._intervals[rule.key]:
+            self._last_leak[rule.key] = now
+            _compat.leak(bucket, now)
 
     def acquire(
         self,
