@@ -22,6 +22,15 @@ from luco_client.transport._bodies import body_resendable, rewind_for_resend
 __all__ = ["AccessToken", "BearerTokenAuth", "ApiKeyAuth"]
 
 
+def _credential_problem(value: object) -> t.Optional[str]:
+    """Why ``value`` cannot be a credential (never quoting it), or ``None``."""
+    if not isinstance(value, str) or not value:
+        return "an empty or non-string credential"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "a credential with control characters (a stray newline?)"
+    return None
+
+
 class AccessToken:
     """A credential and when it expires.
 
@@ -33,10 +42,9 @@ class AccessToken:
     __slots__ = ("expires_at", "token_type", "value")
 
     def __init__(self, value: str, expires_at: t.Optional[float] = None, token_type: str = "Bearer") -> None:
-        if not isinstance(value, str) or not value:
-            raise AuthenticationError("the token provider returned an empty or non-string token")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise AuthenticationError("the token provider returned a token with control characters")
+        problem = _credential_problem(value)
+        if problem:
+            raise AuthenticationError(f"the token provider returned {problem}")
         self.value = value
         self.expires_at = expires_at
         self.token_type = token_type
@@ -171,10 +179,9 @@ class ApiKeyAuth(AuthBase):
     """
 
     def __init__(self, key: str, header: str = "X-Api-Key", *, query_param: t.Optional[str] = None) -> None:
-        if not isinstance(key, str) or not key:
-            raise ConfigurationError("ApiKeyAuth needs a non-empty string key")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
-            raise ConfigurationError("ApiKeyAuth: the key contains control characters (a stray newline?)")
+        problem = _credential_problem(key)
+        if problem:
+            raise ConfigurationError(f"ApiKeyAuth got {problem}")
         self._key = key
         self.header = header
         self.query_param = query_param
