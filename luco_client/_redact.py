@@ -15,21 +15,25 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 
-#: Parameter, field and header names whose values are secrets (matched case-insensitively).
-_SECRET_NAME = (
-    r"[\w.\-]*(?:token|secret|password|passwd|signature|credential|key"
-    r"|auth|session|cookie)[\w.\-]*|sig|pwd|sas"
-)
-#: Names that match the pattern but carry no secret (an idempotency key is a request id).
+#: A header, parameter or field name holds a secret when it contains one of these words
+#: (case-insensitive), or is one of the short exact names.
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "signature", "credential", "key", "auth",
+                 "session", "cookie")
+_SECRET_EXACT = frozenset({"sig", "pwd", "sas"})
+#: Names that contain a secret word but carry no secret (an idempotency key is a request id).
 _NOT_SECRET = frozenset({"idempotency-key", "x-idempotency-key", "idempotency_key"})
-_NAME_RE = re.compile(rf"^(?:{_SECRET_NAME})$", re.IGNORECASE)
-_QUERY_RE = re.compile(rf"(?i)(?<![\w.\-])((?:{_SECRET_NAME}))=([^&\s\"'#<>,;]+)")
-_JSON_RE = re.compile(rf"(?i)(\"(?:{_SECRET_NAME})\"\s*:\s*)\"(?:[^\"\\]|\\.)*\"")
+
+# Text patterns find *candidate* names of bounded length (no nested unbounded quantifiers, so
+# no catastrophic backtracking on adversarial input); is_secret_name() decides in Python.
+_NAME = r"[\w.\-]{1,128}"
+_QUERY_RE = re.compile(rf"(?<![\w.\-])({_NAME})=([^&\s\"'#<>,;]+)")
+_JSON_RE = re.compile(rf"\"({_NAME})\"(\s{{0,8}}:\s{{0,8}})\"(?:[^\"\\]|\\.)*\"")
 _HEADER_RE = re.compile(
-    rf"(?i)((?:{_SECRET_NAME})['\"]?\s*:\s*['\"]?)((?:(?:bearer|basic|digest|token)\s+)?[^'\"\s,}}]+)"
+    rf"(?i)(?<![\w.\-])({_NAME})(['\"]?[ \t]{{0,8}}:[ \t]{{0,8}}['\"]?)"
+    r"((?:(?:bearer|basic|digest|token)[ \t]{1,8})?[^'\"\s,}]+)"
 )
-_SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)\s+[A-Za-z0-9._~+/=\-]{6,}")
-_USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/@\s]+@")
+_SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
+_USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]{0,30}://)[^/@\s]{1,256}@")
 
 
 _REGISTERED_NAMES: t.Set[str] = set()
@@ -42,7 +46,9 @@ def is_secret_name(name: str) -> bool:
     lowered = name.strip().lower()
     if lowered in _REGISTERED_NAMES:
         return True
-    return lowered not in _NOT_SECRET and bool(_NAME_RE.match(lowered))
+    if lowered in _NOT_SECRET:
+        return False
+    return lowered in _SECRET_EXACT or any(word in lowered for word in _SECRET_WORDS)
 
 
 def register_secret_name(name: str) -> None:
@@ -124,17 +130,27 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Scrub credentials from free text (log lines, error messages, body excerpts)."""
+    """Scrub credentials from free text (log lines, error messages, body excerpts).
+
+    Linear in the length of ``text``: candidate names are bounded, and the secret test is a
+    plain substring check.
+    """
     if not text:
         return text
     text = _SECRETS.scrub(text)
     text = _SCHEME_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
-    text = _QUERY_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-    text = _JSON_RE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-    return _HEADER_RE.sub(
-        lambda m: m.group(0) if m.group(2).endswith(REDACTED) else f"{m.group(1)}{REDACTED}", text
-    )
+    text = _QUERY_RE.sub(lambda m: f"{m.group(1)}={REDACTED}" if is_secret_name(m.group(1)) else m.group(0), text)
+    text = _JSON_RE.sub(
+        lambda m: f'"{m.group(1)}"{m.group(2)}"{REDACTED}"' if is_secret_name(m.group(1)) else m.group(0), text)
+    return _HEADER_RE.sub(_header_value, text)
+
+
+def _header_value(match: t.Match[str]) -> str:
+    name, sep, value = match.group(1), match.group(2), match.group(3)
+    if not is_secret_name(name) or value.endswith(REDACTED):
+        return match.group(0)
+    return f"{name}{sep}{REDACTED}"
 
 
 def redact_headers(headers: t.Mapping[str, str]) -> t.Dict[str, str]:
