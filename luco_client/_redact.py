@@ -23,17 +23,30 @@ _SECRET_EXACT = frozenset({"sig", "pwd", "sas"})
 #: Names that contain a secret word but carry no secret (an idempotency key is a request id).
 _NOT_SECRET = frozenset({"idempotency-key", "x-idempotency-key", "idempotency_key"})
 
-# Text patterns find *candidate* names of bounded length (no nested unbounded quantifiers, so
-# no catastrophic backtracking on adversarial input); is_secret_name() decides in Python.
+# Text patterns find *candidate* names of bounded length followed by their separator (no
+# nested unbounded quantifiers, so no catastrophic backtracking on adversarial input);
+# is_secret_name() decides in Python. Only a secret name's value is consumed: scanning goes
+# on *inside* other values, where a nested URL may carry a credential (next=/a?token=...).
 _NAME = r"[\w.\-]{1,128}"
-_QUERY_RE = re.compile(rf"(?<![\w.\-])({_NAME})=([^&\s\"'#<>,;]+)")
-_JSON_RE = re.compile(rf"\"({_NAME})\"(\s{{0,8}}:\s{{0,8}})\"(?:[^\"\\]|\\.)*\"")
-_HEADER_RE = re.compile(
-    rf"(?i)(?<![\w.\-])({_NAME})(['\"]?[ \t]{{0,8}}:[ \t]{{0,8}}['\"]?)"
-    r"((?:(?:bearer|basic|digest|token)[ \t]{1,8})?[^'\"\s,}]+)"
+_PAIR_PATTERNS = (
+    # name=value (query strings, form bodies, ;path parameters, free text)
+    (re.compile(rf"(?<![\w.\-])({_NAME})="), re.compile(r"[^&\s\"'#<>,;]+"), REDACTED),
+    # "name": "value" (JSON)
+    (re.compile(rf"\"({_NAME})\"\s{{0,8}}:\s{{0,8}}"), re.compile(r"\"(?:[^\"\\]|\\.)*\""), f'"{REDACTED}"'),
+    # name%3Dvalue: a query nested in another, percent-encoded (redirect=https%3A...%3Ftoken%3D...)
+    (re.compile(rf"(?:(?<![\w.\-%])|(?<=%3[Ff])|(?<=%26))({_NAME})%3[Dd]"),
+     re.compile(r"(?:[^&\s\"'#<>,;%]|%(?!26|3[Dd])[0-9A-Fa-f]{2})+"), REDACTED),
+    # \"name\": \"value\" (JSON inside a JSON string)
+    (re.compile(rf'\\"({_NAME})\\"\s{{0,8}}:\s{{0,8}}'), re.compile(r'\\"(?:[^"\\]|\\[^"])*\\"'),
+     f'\\"{REDACTED}\\"'),
+    # name: value (headers, YAML-ish text); a scheme word such as Bearer is kept
+    (re.compile(rf"(?<![\w.\-])({_NAME})['\"]?[ \t]{{0,8}}:[ \t]{{0,8}}['\"]?"),
+     re.compile(r"(?i)(?:(?:bearer|basic|digest|token)[ \t]{1,8})?[^'\"\s,}}]+"), REDACTED),
 )
 _SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]{0,30}://)[^/@\s]{1,256}@")
+#: ``user:password@`` without a scheme (a mistyped URL): ``user:pw@host``, ``http//u:pw@h``.
+_BARE_USERINFO_RE = re.compile(r"[^/@\s:]{1,256}:[^/@\s]{1,256}@")
 
 
 _REGISTERED_NAMES: t.Set[str] = set()
@@ -110,47 +123,63 @@ def scrub_secrets(text: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Return ``url`` with user-info and credential query values replaced by ``REDACTED``."""
+    """Return ``url`` with user-info and credential values replaced by ``REDACTED``: query
+    parameters with secret names (also when nested and percent-encoded in another value),
+    ``;name=value`` parameters, registered secrets, and ``user:password@`` even in a URL
+    too malformed to parse."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return redact_text(url)
+        return redact_text(_BARE_USERINFO_RE.sub(f"{REDACTED}@", url))
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_name(k) for k, _ in pairs):
-            query = "&".join(
-                f"{quote(k, safe='')}={REDACTED if is_secret_name(k) else quote(v, safe='')}"
-                for k, v in pairs
-            )
-    return _SECRETS.scrub(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+        cleaned = [(k, REDACTED if is_secret_name(k) else redact_text(v)) for k, v in pairs]
+        if cleaned != pairs:
+            query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in cleaned)
+    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if not netloc:  # not a URL urlsplit understood: any "user:password@" is a credential
+        rebuilt = _BARE_USERINFO_RE.sub(f"{REDACTED}@", rebuilt)
+    return redact_text(rebuilt)
+
+
+def _redact_pairs(text: str, name_re: t.Pattern[str], value_re: t.Pattern[str], replacement: str) -> str:
+    out: t.List[str] = []
+    last = pos = 0
+    while True:
+        found = name_re.search(text, pos)
+        if found is None:
+            break
+        pos = found.end()
+        if not is_secret_name(found.group(1)):
+            continue  # keep scanning inside the value
+        value = value_re.match(text, pos)
+        if value is None or value.group(0).endswith(REDACTED):
+            continue
+        out.append(text[last:pos])
+        out.append(replacement)
+        last = pos = value.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def redact_text(text: str) -> str:
     """Scrub credentials from free text (log lines, error messages, body excerpts).
 
-    Linear in the length of ``text``: candidate names are bounded, and the secret test is a
-    plain substring check.
+    Linear in the length of ``text``: candidate names are bounded, the secret test is a
+    plain substring check, and each character is scanned a bounded number of times.
     """
     if not text:
         return text
     text = _SECRETS.scrub(text)
     text = _SCHEME_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
-    text = _QUERY_RE.sub(lambda m: f"{m.group(1)}={REDACTED}" if is_secret_name(m.group(1)) else m.group(0), text)
-    text = _JSON_RE.sub(
-        lambda m: f'"{m.group(1)}"{m.group(2)}"{REDACTED}"' if is_secret_name(m.group(1)) else m.group(0), text)
-    return _HEADER_RE.sub(_header_value, text)
-
-
-def _header_value(match: t.Match[str]) -> str:
-    name, sep, value = match.group(1), match.group(2), match.group(3)
-    if not is_secret_name(name) or value.endswith(REDACTED):
-        return match.group(0)
-    return f"{name}{sep}{REDACTED}"
+    for name_re, value_re, replacement in _PAIR_PATTERNS:
+        text = _redact_pairs(text, name_re, value_re, replacement)
+    return text
 
 
 def redact_headers(headers: t.Mapping[str, str]) -> t.Dict[str, str]:

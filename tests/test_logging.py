@@ -283,3 +283,46 @@ def test_redaction_is_linear_on_adversarial_text(text: str) -> None:
     redact_text(text)
     # Quadratic backtracking on these ~100 KB inputs took minutes; linear takes milliseconds.
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("text", [
+    "next=/home?api_key=SECRETkey9&x=1",
+    "redirect=https://a/b?access_token=SECRETkey9",
+    '"GET /cb?redirect=https%3A%2F%2Fa%2Fb%3Faccess_token%3DSECRETkey9 HTTP/1.1" 200 2',
+    "X-Info: Authorization: Bearer SECRETkey9",
+    '{"outer": "{\\"password\\": \\"SECRETkey9\\"}"}',
+    "page=1;api_key=SECRETkey9",
+])
+def test_nested_credentials_in_text_are_redacted(text: str) -> None:
+    from luco_client._redact import redact_text
+
+    assert "SECRETkey9" not in redact_text(text)
+
+
+@pytest.mark.parametrize("url", [
+    "http://h/cb?next=%2Fa%3Faccess_token%3DSECRETkey9",
+    "http://h/x?page=1;api_key=SECRETkey9",
+    "http://h/files;jsessionid=SECRETkey9/x",
+    "user:SECRETkey9@api.example.com/v1/orders",
+    "http//admin:SECRETkey9@api.example.com/v1",
+    "http://admin:SECRETkey9@api.example.com:99999/v1",
+])
+def test_urls_are_redacted_even_when_nested_or_malformed(url: str) -> None:
+    from luco_client._redact import redact_url
+
+    assert "SECRETkey9" not in redact_url(url)
+
+
+def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer) -> None:
+    handler = _ListHandler()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        GracefulSession().get(server.url + "/cb", params={"redirect": "https://a/b?access_token=SECRETkey9"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert any("urllib3" in line for line in handler.lines)
+    assert all("SECRETkey9" not in line for line in handler.lines)

@@ -22,5 +22,8 @@ def rewind_for_resend(request: requests.PreparedRequest) -> bool:
     if not body_resendable(request):
         return False
     if request.body is not None and not isinstance(request.body, (bytes, str)):
-        rewind_body(request)
+        try:
+            rewind_body(request)
+        except requests.exceptions.UnrewindableBodyError:  # tells its position, cannot seek
+            return False
     return True

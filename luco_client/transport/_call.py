@@ -149,11 +149,11 @@ class CallRunner:
     def _attempt(self, send_kwargs: t.Dict[str, t.Any]) -> t.Tuple[_Outcome, float]:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
-            raise self._disclose(self._deadline_error("no time left for the next attempt"))
+            raise self._deadline_error("no time left for the next attempt")
         try:
             slots = self.adapter.gate.acquire(self.url, remaining, self.fields)
         except SlotTimeout:
-            raise self._disclose(self._deadline_error("timed out waiting for a concurrency slot")) from None
+            raise self._deadline_error("timed out waiting for a concurrency slot") from None
         try:
             throttle_wait = 0.0
             if self.adapter.throttle is not None:
@@ -161,8 +161,8 @@ class CallRunner:
                     throttle_wait = self.adapter.throttle.acquire(
                         self.url, timeout=self._remaining(), fields=self.fields)
                 except ThrottleTimeout as exc:
-                    raise self._disclose(self._deadline_error(
-                        f"the throttle would delay the attempt past the deadline ({exc})")) from None
+                    raise self._deadline_error(
+                        f"the throttle would delay the attempt past the deadline ({exc})") from None
             emit(log, self.adapter.log_request, EventKind.REQUEST, self.fields)
             timeout = self.timeout.capped(self._remaining())
             started = self.clock.monotonic()
@@ -212,10 +212,13 @@ class CallRunner:
     def run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
         try:
             return self._run(send_kwargs)
-        except BaseException:
+        except Exception as exc:
             if not self.attempts:  # ended before its first attempt: still a call
                 self.adapter.stats.record_call(self.method, self.template)
-            raise
+            disclosed = self._disclose(exc)
+            if disclosed is exc:
+                raise
+            raise disclosed from None
 
     def _run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
         stats = self.adapter.stats
@@ -307,7 +310,7 @@ class CallRunner:
             return self._finish_response(t.cast(requests.Response, response))  # the caller sees the status
         if response is not None:
             response.close()
-        raise self._disclose(error)
+        raise error
 
     def _transport_error(self, outcome: _Outcome, decision: Decision) -> TransportError:
         error = t.cast(TransportError, outcome.error)
@@ -317,19 +320,20 @@ class CallRunner:
         return type(error)(error.message + suffix, phase=error.phase, method=self.method, url=self.safe_url,
                            attempts=self.attempts, elapsed=self._elapsed())
 
-    def _disclose(self, error: LucoClientError) -> LucoClientError:
+    def _disclose(self, error: Exception) -> Exception:
         """The error to raise: if an attempt of this write got no answer, the first thing the
         caller must learn is that it may have been applied (with the idempotency key that
-        makes a later resend safe). Otherwise ``error`` as it is."""
+        makes a later resend safe), whatever ended the call. Otherwise ``error`` as it is."""
         lost = [a for a in self.attempts if a.phase is Phase.SENT_NO_RESPONSE]
         if not lost or not self._is_write() or isinstance(error, PossiblyAppliedWriteError):
             return error
         header = self.adapter.idempotency_header
         key = self.request.headers.get(header) if header else None
         numbers = ", ".join(str(a.number) for a in lost)
+        ending = error.message if isinstance(error, LucoClientError) else redact_text(str(error))[:200]
         return PossiblyAppliedWriteError(
             f"{self.method} may have been applied by the server: attempt {numbers} got no response; "
-            f"the call ended with {type(error).__name__}: {error.message}",
+            f"the call ended with {type(error).__name__}: {ending}",
             phase=Phase.SENT_NO_RESPONSE, idempotency_key=key, method=self.method, url=self.safe_url,
             attempts=self.attempts, elapsed=self._elapsed())
 

@@ -103,13 +103,18 @@ def classify(exc: BaseException, method: str, url: str, sent: t.Optional[bool] =
         as a SOCKS proxy). Without evidence only failures that urllib3 reports before
         connecting count as NOT_SENT; everything else is assumed SENT_NO_RESPONSE.
 
-    Raises :class:`InvalidRequestError` for requests that can never be sent (bad URL or
-    header): that is the caller's mistake, not a transport failure.
+    Raises :class:`InvalidRequestError` for requests that can never be sent (a URL the
+    adapter cannot connect to): that is the caller's mistake, not a transport failure. An
+    ``InvalidHeader`` inside the adapter is the *response's* (request headers are checked
+    when the request is prepared), so it is a failure after sending.
     """
-    if isinstance(exc, INVALID_INPUT):
+    response_side = isinstance(exc, requests.exceptions.InvalidHeader)
+    if isinstance(exc, INVALID_INPUT) and not sent and not response_side:
         raise InvalidRequestError(f"cannot send this request: {describe_input_error(exc)}",
                                   method=method, url=url) from None
     chain = _chain(exc)
+    if response_side:
+        sent = True
     if sent is None:
         sent = not any(isinstance(e, CONNECT_STAGE_ERRORS) for e in chain)
     timeout = _is_timeout(exc, chain)
