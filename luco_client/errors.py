@@ -13,6 +13,7 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
     │   │   └── ReadTimeoutError                  SENT_NO_RESPONSE: read timed out
     │   ├── PossiblyAppliedWriteError             a non-idempotent write got no response
     │   ├── DeadlineExceededError                 the call's total deadline ran out
+    │   ├── ThrottleBackendError                  the throttle's shared store failed (not sent)
     │   └── RedirectError                         a redirect that cannot be followed
     │       └── TooManyRedirectsError             a redirect loop or chain beyond the limit
     └── HTTPStatusError                           a response with an error status
@@ -52,6 +53,7 @@ __all__ = [
     "ReadTimeoutError",
     "PossiblyAppliedWriteError",
     "DeadlineExceededError",
+    "ThrottleBackendError",
     "RedirectError",
     "TooManyRedirectsError",
     "HTTPStatusError",
@@ -231,6 +233,11 @@ class PossiblyAppliedWriteError(TransportError):
 
 class DeadlineExceededError(TransportError):
     """The total deadline of the call (all attempts, throttle waits and sleeps) ran out."""
+
+
+class ThrottleBackendError(TransportError):
+    """The throttle's shared store (an SQLite file, a Redis server) failed or stayed locked,
+    so the request was not sent (phase NOT_SENT): limits are never skipped silently."""
 
 
 class RedirectError(TransportError):

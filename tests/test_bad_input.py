@@ -87,3 +87,49 @@ def test_backoff_of_a_very_late_retry_is_capped_not_overflowing() -> None:
     from luco_client import GracefulRetry
 
     assert GracefulRetry(delay=1, delay_modifier=2, max_delay=30, jitter=0).backoff(5000) == 30
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"verify": "/no/such/ca-bundle.pem"}, {"verify": 123}, {"cert": "/no/such/cert.pem"}, {"cert": ("a",)},
+    {"cert": ("a", "b", "c")}, {"proxies": "http://proxy"}, {"data": object()}, {"cookies": {"a": 1}},
+])
+def test_bad_request_arguments_are_invalid_request_errors(server: FlakyServer, kwargs: dict) -> None:
+    from luco_client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError):
+        GracefulSession().post(server.url + "/x", **kwargs)
+    assert server.count() == 0
+
+
+def test_bad_method_is_typed() -> None:
+    from luco_client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError):
+        GracefulSession().request(None, "http://127.0.0.1:1/")  # type: ignore[arg-type]
+
+
+def test_sessions_refuse_to_be_pickled_with_a_typed_error() -> None:
+    import pickle
+
+    with pytest.raises(ConfigurationError):
+        pickle.dumps(GracefulSession())
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:99999/x", "http://127.0.0.1:abc/x"])
+def test_redirect_to_a_bad_port_is_a_redirect_error(server: FlakyServer, location: str) -> None:
+    from luco_client import RedirectError
+    from luco_client.testing import Redirect
+
+    server.script("/moved", Redirect(location))
+    with pytest.raises(RedirectError):
+        GracefulSession().get(server.url + "/moved")
+
+
+def test_malformed_response_header_is_a_failure_after_sending(server: FlakyServer) -> None:
+    from luco_client import PossiblyAppliedWriteError
+    from luco_client.testing import Reply
+
+    server.script("/orders", Reply(200, b"ok", {"Content-Length": "2, 3"}))
+    with pytest.raises(PossiblyAppliedWriteError):
+        GracefulSession().post(server.url + "/orders", json={})
+    assert server.count("/orders") == 1

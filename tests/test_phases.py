@@ -79,3 +79,28 @@ def test_refused_connection_is_not_sent() -> None:
     with pytest.raises(ConnectError) as info:
         _session().post("http://127.0.0.1:1/orders", json={})
     assert info.value.phase is Phase.NOT_SENT and info.value.attempt_count == 3
+
+
+def test_https_through_a_connect_proxy(server: FlakyServer) -> None:
+    proxy = server  # answers CONNECT by tunnelling
+    with FlakyServer(tls=True) as origin:
+        response = _session().post(origin.url + "/orders", json={}, proxies={"https": proxy.url}, verify=CERT_FILE)
+        assert response.status_code == 200 and origin.count("/orders") == 1
+        assert proxy.count(method="CONNECT") == 1
+
+
+def test_failures_while_setting_up_a_proxy_tunnel_are_not_sent(server: FlakyServer) -> None:
+    proxy = server
+    with FlakyServer(tls=True) as origin:
+        # the origin's certificate is not trusted: the TLS handshake through the tunnel fails
+        with pytest.raises(ConnectError) as info:
+            _session().post(origin.url + "/orders", json={}, proxies={"https": proxy.url})
+        assert info.value.phase is Phase.NOT_SENT and info.value.attempt_count == 3
+        # the proxy refuses the tunnel
+        from luco_client.testing import Reply
+
+        proxy.script(f"127.0.0.1:{origin.port}", Reply(503), method="CONNECT")
+        with pytest.raises(ConnectError) as refused:
+            _session().post(origin.url + "/orders", json={}, proxies={"https": proxy.url}, verify=CERT_FILE)
+        assert refused.value.phase is Phase.NOT_SENT and refused.value.attempt_count == 3
+        assert origin.count("/orders") == 0

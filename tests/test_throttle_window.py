@@ -166,3 +166,73 @@ def test_redis_bucket_is_shared_by_two_clients(server: FlakyServer, redis_url: s
     times = [r.at for r in server.received("/shared")]
     assert sent == len(times) and len(times) >= 10
     assert max_in_window(times, 1.0) <= 5, str(_relative(times))
+
+
+def test_sqlite_pass_commits_all_rules_at_once(tmp_path: os.PathLike) -> None:
+    import sqlite3
+
+    from luco_client.transport import _compat
+
+    path = os.path.join(str(tmp_path), "t.sqlite")
+    conn, lock = _compat.sqlite_connection(path)
+    first = _compat.sqlite_bucket(5, 1000, conn, "first", lock)
+    second = _compat.sqlite_bucket(5, 1000, conn, "second", lock)
+    observer = sqlite3.connect(path)
+    with lock:  # one pass over two rules
+        assert _compat.put(first, _compat.new_item("k", 1_000))
+        # pyrate's put committed inside the pass; that commit must wait for the pass's end
+        assert observer.execute("SELECT COUNT(*) FROM 'first'").fetchone()[0] == 0
+        assert _compat.put(second, _compat.new_item("k", 1_000))
+    assert observer.execute("SELECT COUNT(*) FROM 'first'").fetchone()[0] == 1
+    assert observer.execute("SELECT COUNT(*) FROM 'second'").fetchone()[0] == 1
+    observer.close()
+    conn.close()
+
+
+def test_a_locked_sqlite_store_honours_the_deadline(server: FlakyServer, tmp_path: os.PathLike) -> None:
+    import sqlite3
+
+    from luco_client import CallOptions, DeadlineExceededError, SQLiteBackend
+
+    path = os.path.join(str(tmp_path), "t.sqlite")
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 5), backend=SQLiteBackend(path)))
+    session.get(server.url + "/warm")  # creates the tables
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError):
+            session.get(server.url + "/x", options=CallOptions(deadline=0.5))
+        assert time.monotonic() - started < 5  # not the 60 s busy timeout
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert server.count("/x") == 0
+    assert session.get(server.url + "/x").status_code == 200  # usable again once released
+
+
+def test_an_unreachable_redis_store_is_a_typed_error_and_nothing_is_sent(server: FlakyServer) -> None:
+    pytest.importorskip("redis", reason="the redis client is part of the test extra")
+    from luco_client import RedisBackend, ThrottleBackendError
+
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 5), backend=RedisBackend(url="redis://127.0.0.1:1/0")))
+    with pytest.raises(ThrottleBackendError) as info:
+        session.get(server.url + "/x")
+    assert info.value.method == "GET" and server.count() == 0
+
+
+@pytest.mark.redis
+def test_a_stuck_redis_lock_honours_the_deadline(server: FlakyServer, redis_url: str) -> None:
+    import redis
+
+    from luco_client import CallOptions, DeadlineExceededError, RedisBackend
+
+    client = redis.Redis.from_url(redis_url)
+    client.set("stuck:lock", "a-dead-holder", px=10_000)  # a holder that died mid-pass
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 5), backend=RedisBackend(client, prefix="stuck")))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError):
+        session.get(server.url + "/x", options=CallOptions(deadline=0.5))
+    assert time.monotonic() - started < 5 and server.count() == 0
+    client.delete("stuck:lock")
+    assert session.get(server.url + "/x").status_code == 200

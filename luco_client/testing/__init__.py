@@ -18,6 +18,7 @@ from luco_client.testing._flaky import (
     Reply,
     SilentServer,
     Truncate,
+    Tunnel,
     max_in_window,
     reserve_port,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Drop",
     "Truncate",
     "Redirect",
+    "Tunnel",
     "Faults",
     "reserve_port",
     "max_in_window",

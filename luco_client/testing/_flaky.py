@@ -38,6 +38,7 @@ __all__ = [
     "Drop",
     "Truncate",
     "Redirect",
+    "Tunnel",
     "Faults",
     "reserve_port",
     "max_in_window",
@@ -164,6 +165,47 @@ class Garbage:
 
 
 @dataclass(frozen=True)
+class Tunnel:
+    """Answer a ``CONNECT host:port`` by relaying bytes both ways (the server acts as an
+    HTTPS proxy). The default for CONNECT requests; script ``Reply(503)`` to refuse."""
+
+    def play(self, handler: _Handler) -> None:
+        host, _, port = handler.path.rpartition(":")
+        handler.close_connection = True
+        try:
+            upstream = socket.create_connection((host, int(port)), timeout=10)
+        except (OSError, ValueError):
+            Reply(502, {"error": "upstream unreachable"}).play(handler)
+            return
+        handler.send_response(200, "Connection established")
+        handler.end_headers()
+        handler.wfile.flush()
+        client = handler.connection
+        relay = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+        relay.start()
+        _pump(client, upstream)
+        relay.join(timeout=10)
+        upstream.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+@dataclass(frozen=True)
 class Redirect:
     """Redirect to ``location`` with ``status`` (302 by default)."""
 
@@ -231,15 +273,19 @@ class _Handler(BaseHTTPRequestHandler):
         at, wall = time.monotonic(), time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        received = Received(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
+        if self.command == "CONNECT":  # the target is "host:port", not a URL
+            path, query = self.path, ""
+        else:
+            parts = urlsplit(self.path)
+            path, query = parts.path, parts.query
+        received = Received(self.command, path, dict(parse_qsl(query, keep_blank_values=True)),
                             dict(self.headers.items()), body, at, wall, self.server.server_address[1])
         action = self.server.owner._record_and_pick(received)
         if callable(action) and not hasattr(action, "play"):
             action = action(received)
         action.play(self)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_CONNECT = _handle
 
 
 class _Server(ThreadingHTTPServer):
@@ -435,6 +481,8 @@ class FlakyServer:
             script = self._scripts.get((received.method, received.path)) or self._scripts.get((None, received.path))
             if script:
                 return script.pop(0) if len(script) > 1 else script[0]
+        if received.method == "CONNECT":
+            return Tunnel()
         fault = self.faults.pick() if self.faults is not None else None
         return fault or self.default
 

@@ -112,6 +112,12 @@ class GracefulAdapter(HTTPAdapter):
         super().__init__(pool_connections=pool_connections, pool_maxsize=pool_maxsize,
                          max_retries=NO_RETRY, pool_block=pool_block)
 
+    def __getstate__(self) -> t.Dict[str, t.Any]:
+        """Refused: the adapter holds locks, semaphores and throttle connections that cannot
+        travel to another process. Build one session per process instead."""
+        raise ConfigurationError("a GracefulAdapter (and a GracefulSession) cannot be pickled: "
+                                 "build one per process with the same settings")
+
     def send(  # noqa: PLR0917 - requests' own signature
         self,
         request: requests.PreparedRequest,

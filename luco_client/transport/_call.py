@@ -32,6 +32,7 @@ from luco_client.errors import (
     PossiblyAppliedWriteError,
     ReadError,
     RetryAfterTooLongError,
+    ThrottleBackendError,
     TransportError,
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
@@ -162,7 +163,11 @@ class CallRunner:
                         self.url, timeout=self._remaining(), fields=self.fields)
                 except ThrottleTimeout as exc:
                     raise self._deadline_error(
-                        f"the throttle would delay the attempt past the deadline ({exc})") from None
+                        f"the throttle would delay the attempt past the deadline ({exc.message})") from None
+                except ThrottleBackendError as exc:
+                    raise ThrottleBackendError(exc.message, phase=Phase.NOT_SENT, method=self.method,
+                                               url=self.safe_url, attempts=self.attempts,
+                                               elapsed=self._elapsed()) from None
             emit(log, self.adapter.log_request, EventKind.REQUEST, self.fields)
             timeout = self.timeout.capped(self._remaining())
             started = self.clock.monotonic()

@@ -13,6 +13,7 @@ call's deadline, several rules at once, and emit throttle events.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -140,16 +141,29 @@ def end_attempt() -> None:
 
 
 class _SendTracking:
-    """Mixin for urllib3 connections: mark the attempt sent before the first write."""
+    """Mixin for urllib3 connections: mark the attempt sent before the first write.
+
+    Connecting is not sending, and neither is a proxy's ``CONNECT`` handshake: http.client
+    writes it through ``send`` too, so writes inside ``_tunnel`` are not marked.
+    """
+
+    _luco_tunnelling = False
 
     def send(self, data: t.Any) -> None:
         conn = t.cast(t.Any, self)
         if conn.sock is None and conn.auto_open:
             conn.connect()  # connecting (and the TLS handshake) is not sending
         wire = getattr(_wire, "current", None)
-        if wire is not None:
+        if wire is not None and not self._luco_tunnelling:
             wire.sent = True
         super().send(data)  # type: ignore[misc]
+
+    def _tunnel(self) -> None:
+        self._luco_tunnelling = True
+        try:
+            super()._tunnel()  # type: ignore[misc]
+        finally:
+            self._luco_tunnelling = False
 
 
 class _TrackingPool:
@@ -208,36 +222,78 @@ class SQLiteTransactionLock:
 
     pyrate-limiter's SQLiteBucket wraps each operation in ``with lock:``: ``put`` counts,
     then inserts and commits; ``leak`` counts old rows, then deletes that many of the oldest
-    and commits. Each of those is only correct if no other process runs between its two
-    statements. So every entry (at any depth) that finds no open transaction begins an
-    IMMEDIATE one, which SQLite's file locking makes exclusive among writers of all
-    processes, with no extra lock file or ``filelock`` dependency. A thread lock serialises
-    the threads of one process, which share the connection.
+    and commits. Each is only correct if no other process runs in between, and a throttle
+    pass over several rules must not be split either. So the outermost entry begins an
+    IMMEDIATE transaction, which SQLite's file locking makes exclusive among the writers of
+    all processes (no lock file, no ``filelock`` dependency); the buckets' own commits are
+    deferred (:class:`DeferredCommitConnection`) and the outermost exit commits. A thread
+    lock serialises the threads of one process, which share the connection.
+
+    ``busy_timeout`` (seconds) bounds how long the next outermost entry waits for another
+    process's transaction; then ``sqlite3.OperationalError`` ("database is locked").
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.busy_timeout = 60.0
         self._lock = threading.RLock()
         self._depth = 0
+        self._next_busy: t.Optional[float] = None
+
+    @contextlib.contextmanager
+    def hold(self, timeout: t.Optional[float]) -> t.Iterator[None]:
+        """Enter with at most ``timeout`` seconds of waiting for other processes."""
+        with self._lock:
+            self._next_busy = timeout
+            with self:
+                yield
+
+    @property
+    def held(self) -> bool:
+        """Whether this thread is inside the transaction (commits are deferred)."""
+        return self._depth > 0
 
     def __enter__(self) -> SQLiteTransactionLock:
         self._lock.acquire()
         try:
-            if not self.conn.in_transaction:
-                self.conn.execute("BEGIN IMMEDIATE")
+            if self._depth == 0:
+                busy = self.busy_timeout if self._next_busy is None else min(self._next_busy, self.busy_timeout)
+                self._next_busy = None
+                self.conn.execute(f"PRAGMA busy_timeout = {max(1, int(busy * 1000))}").close()
+                if not self.conn.in_transaction:
+                    self.conn.execute("BEGIN IMMEDIATE").close()
         except BaseException:
             self._lock.release()
             raise
         self._depth += 1
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self._depth -= 1
         try:
             if self._depth == 0 and self.conn.in_transaction:
-                self.conn.commit()
+                if exc_type is None:
+                    self.conn.commit()
+                else:
+                    self.conn.rollback()
         finally:
             self._lock.release()
+
+
+class DeferredCommitConnection:
+    """The connection handed to pyrate's SQLiteBucket: ``commit()`` waits for the end of
+    the outermost :class:`SQLiteTransactionLock` entry, so a whole pass commits at once."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: SQLiteTransactionLock) -> None:
+        self._conn = conn
+        self._tx = lock
+
+    def commit(self) -> None:
+        if not self._tx.held:
+            self._conn.commit()
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._conn, name)
 
 
 def sqlite_connection(path: str) -> t.Tuple[sqlite3.Connection, SQLiteTransactionLock]:
@@ -262,7 +318,8 @@ def sqlite_bucket(limit: int, interval_ms: int, conn: sqlite3.Connection, table:
     with lock:
         conn.execute(_SQLITE_TABLE.format(table=table)).close()
         conn.execute(_SQLITE_INDEX.format(table=table)).close()
-    return SQLiteBucket(_rates(limit, interval_ms), conn, table, lock)
+    deferred = t.cast(sqlite3.Connection, DeferredCommitConnection(conn, lock))
+    return SQLiteBucket(_rates(limit, interval_ms), deferred, table, lock)
 
 
 def redis_bucket(limit: int, interval_ms: int, client: t.Any, key: str) -> t.Any:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 import typing as t
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -29,7 +31,27 @@ __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
 _ADAPTER_KWARGS = frozenset(inspect.signature(GracefulAdapter.__init__).parameters) - {"self"}
-_BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, TypeError, ValueError, UnicodeError)
+_BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (
+    *INVALID_INPUT, TypeError, ValueError, UnicodeError, AttributeError, KeyError, IndexError)
+
+
+def _check_tls_and_proxies(proxies: t.Any, verify: t.Any, cert: t.Any) -> None:
+    if proxies is not None and not isinstance(proxies, Mapping):
+        raise InvalidRequestError(f"proxies must be a mapping such as {{'https': 'http://proxy:3128'}}, "
+                                  f"got {type(proxies).__name__}")
+    if verify is not None and not isinstance(verify, (bool, str, os.PathLike)):
+        raise InvalidRequestError(f"verify must be True, False or a CA bundle path, got {type(verify).__name__}")
+    if isinstance(verify, (str, os.PathLike)) and not os.path.exists(verify):
+        raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(verify)!r}")
+    if cert is None:
+        return
+    files = [cert] if isinstance(cert, (str, os.PathLike)) else cert
+    if not isinstance(files, (tuple, list)) or not 1 <= len(files) <= 2 or not all(
+            isinstance(f, (str, os.PathLike)) for f in files):
+        raise InvalidRequestError("cert must be a path or a (certificate, key) pair of paths")
+    for path in files:
+        if not os.path.exists(path):
+            raise InvalidRequestError(f"cert: no file at {os.fspath(path)!r}")
 
 
 def attempts_of(response: requests.Response) -> t.Tuple[AttemptRecord, ...]:
@@ -96,6 +118,8 @@ class GracefulSession(requests.Session):
         """Like ``requests.Session.request``, plus ``options`` for this call."""
         if options is not None and not isinstance(options, CallOptions):
             raise ConfigurationError(f"options must be CallOptions, got {type(options).__name__}")
+        if not isinstance(method, (str, bytes)) or not method:
+            raise InvalidRequestError(f"method must be a non-empty string such as 'GET', got {method!r}")
         previous = getattr(_pending, "options", None)
         _pending.options = options
         try:
@@ -146,14 +170,29 @@ class GracefulSession(requests.Session):
         :class:`~luco_client.errors.InvalidRequestError` (never a raw TypeError/ValueError)."""
         try:
             prepared = super().prepare_request(request)
+        except LucoClientError:  # e.g. an auth class that could not get a token
+            raise
         except _BAD_INPUT as exc:
             raise InvalidRequestError(
                 f"cannot build {request.method} request: {describe_input_error(exc)}",
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+        body = prepared.body
+        if not (body is None or isinstance(body, (bytes, str)) or hasattr(body, "read") or hasattr(body, "__iter__")):
+            # urllib3 1.26 would send the headers before rejecting such a body
+            raise InvalidRequestError(f"cannot send a body of type {type(body).__name__}; pass bytes, str, "
+                                      "a dict, a file or an iterable of bytes",
+                                      method=str(request.method).upper(), url=redact_url(str(request.url)))
         prepared.__class__ = GracefulPreparedRequest
         prepared = t.cast(GracefulPreparedRequest, prepared)
         prepared.luco_options = getattr(_pending, "options", None)
         return prepared
+
+    def merge_environment_settings(self, url: t.Any, proxies: t.Any, stream: t.Any, verify: t.Any,
+                                   cert: t.Any) -> t.Any:
+        """As requests does, after checking ``proxies``, ``verify`` and ``cert``: a missing
+        CA bundle or certificate file is an InvalidRequestError before anything is sent."""
+        _check_tls_and_proxies(proxies, verify, cert)
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
 
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """Send as requests does; an URL no adapter can serve raises InvalidRequestError."""
@@ -175,7 +214,7 @@ class GracefulSession(requests.Session):
         target = super().get_redirect_target(resp)
         if target:
             try:
-                urlsplit(target)
+                urlsplit(target).port  # noqa: B018 - parses host and port, raises on junk
             except ValueError:
                 raise RedirectError(
                     f"the server redirected to a malformed Location ({resp.status_code})", phase=Phase.RESPONSE,

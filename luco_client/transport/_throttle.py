@@ -15,12 +15,14 @@ import hashlib
 import logging
 import os
 import re
+import sqlite3
 import threading
 import typing as t
 from datetime import timedelta
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
-from luco_client.errors import ConfigurationError
+from luco_client._redact import redact_text
+from luco_client.errors import ConfigurationError, DeadlineExceededError, LucoClientError, ThrottleBackendError
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
 from luco_client.transport import _compat
 
@@ -117,8 +119,12 @@ class ThrottleBackend:
     def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def atomic(self) -> t.ContextManager[object]:
-        """A context in which a check over several buckets is not interleaved with others."""
+    def atomic(self, timeout: t.Optional[float] = None) -> t.ContextManager[object]:
+        """A context in which a pass over several buckets is not interleaved with others.
+
+        :param timeout: longest wait (seconds) for other holders; ``None``: the backend's
+            own limit. Running out raises ``ThrottleTimeout``.
+        """
         return _NULL_CONTEXT
 
     def close(self) -> None:
@@ -144,8 +150,8 @@ class MemoryBackend(ThrottleBackend):
     def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
         return _compat.memory_bucket(rule.max_requests, interval_ms)
 
-    def atomic(self) -> t.ContextManager[object]:
-        return self._lock
+    def atomic(self, timeout: t.Optional[float] = None) -> t.ContextManager[object]:
+        return self._lock  # held for microseconds by this process only
 
 
 class SQLiteBackend(ThrottleBackend):
@@ -175,10 +181,19 @@ class SQLiteBackend(ThrottleBackend):
         tx = t.cast(_compat.SQLiteTransactionLock, self._tx)
         return _compat.sqlite_bucket(rule.max_requests, interval_ms, tx.conn, f"luco_{rule.key}", tx)
 
-    def atomic(self) -> t.ContextManager[object]:
+    @contextlib.contextmanager
+    def atomic(self, timeout: t.Optional[float] = None) -> t.Iterator[None]:
+        """An IMMEDIATE transaction; waits at most ``timeout`` (else 60 s) for other processes."""
         with self._lock:
             self._prepare()
-            return t.cast(_compat.SQLiteTransactionLock, self._tx)
+            tx = t.cast(_compat.SQLiteTransactionLock, self._tx)
+        try:
+            with tx.hold(timeout):
+                yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ThrottleTimeout(f"the throttle database {self.path} stayed locked by another process") from None
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -219,20 +234,30 @@ class RedisBackend(ThrottleBackend):
         return _compat.redis_bucket(rule.max_requests, interval_ms, self.client, f"{self.prefix}:{rule.key}")
 
     @contextlib.contextmanager
-    def atomic(self) -> t.Iterator[None]:
-        """Hold a Redis lock (shared by every client of ``prefix``) for one check-and-insert
-        pass, so each pass stamps its time and counts with no other pass in between. The
-        lock expires after 10 s should its holder die."""
-        with self._lock, self.client.lock(f"{self.prefix}:lock", timeout=10, sleep=0.002):
-            yield
+    def atomic(self, timeout: t.Optional[float] = None) -> t.Iterator[None]:
+        """Hold a Redis lock (shared by every client of ``prefix``) for one pass, so each
+        pass stamps its time and counts with no other pass in between. Waits at most
+        ``timeout`` seconds (else 10 s) for it; the lock expires after 10 s should its holder
+        die. A lock that expired while held (a stalled process) is logged, not raised: the
+        pass is done by then."""
+        with self._lock:
+            lock = self.client.lock(f"{self.prefix}:lock", timeout=10, sleep=0.01,
+                                    blocking_timeout=10 if timeout is None else max(0.01, timeout))
+            if not lock.acquire():
+                raise ThrottleTimeout(f"the Redis throttle lock {self.prefix}:lock stayed taken")
+            try:
+                yield
+            finally:
+                try:
+                    lock.release()
+                except Exception as exc:  # LockNotOwnedError: it expired while we held it
+                    log.warning("Redis throttle lock %s:lock expired during a pass (%s); a stalled "
+                                "process may have let two passes overlap", self.prefix, type(exc).__name__)
 
 
-class ThrottleTimeout(Exception):
-    """Internal: the throttle could not admit the request within the allowed time."""
-
-    def __init__(self, rule: ThrottleRule, waited: float, needed: float) -> None:
-        super().__init__(f"throttle {rule} needs {needed:.2f}s more after {waited:.2f}s")
-        self.rule, self.waited, self.needed = rule, waited, needed
+class ThrottleTimeout(DeadlineExceededError):
+    """The throttle could not admit the request within the allowed time (a
+    :class:`~luco_client.errors.DeadlineExceededError`; the request was not sent)."""
 
 
 class Throttle:
@@ -290,10 +315,22 @@ class Throttle:
         """The rules that apply to ``url`` (memoised for the latest 4096 URLs)."""
         return self._rules_for(url)
 
-    def _try_all(self, rules: t.Sequence[ThrottleRule], name: str) -> t.Tuple[t.Optional[ThrottleRule], int]:
+    def _try_all(self, rules: t.Sequence[ThrottleRule], name: str,
+                 timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int]:
         """One pass: if every rule admits now, spend one token in each; else spend none and
         say which rule blocks longest and for how long (ms)."""
-        with self.backend.atomic():
+        try:
+            return self._pass(rules, name, timeout)
+        except LucoClientError:
+            raise
+        except Exception as exc:  # the store failed: never skip the limit silently
+            raise ThrottleBackendError(
+                f"throttle store {type(self.backend).__name__} failed: {type(exc).__name__}: "
+                f"{redact_text(str(exc))[:200]}") from None
+
+    def _pass(self, rules: t.Sequence[ThrottleRule], name: str,
+              timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int]:
+        with self.backend.atomic(timeout):
             now = self._now_ms()  # stamped inside the critical section: stamps stay ordered
             if len(rules) == 1:  # one rule: pyrate's own check-and-insert is the whole pass
                 rule = rules[0]
@@ -334,7 +371,8 @@ class Throttle:
         """Wait until every rule matching ``url`` admits one more request.
 
         :param timeout: longest wait in seconds (``None``: no limit). If the rules cannot
-            admit within it, raises ``ThrottleTimeout`` without sleeping in vain.
+            admit within it, raises ``ThrottleTimeout`` (a DeadlineExceededError) without
+            sleeping in vain. A failing shared store raises ThrottleBackendError.
         :param fields: event placeholders of the request (URL, METHOD, ...).
         :returns: seconds waited (0.0 when admitted at once).
         """
@@ -345,7 +383,8 @@ class Throttle:
         start = self.clock.monotonic()
         blocked = False
         while True:
-            rule, wait_ms = self._try_all(rules, name)
+            left = None if timeout is None else max(0.0, timeout - (self.clock.monotonic() - start))
+            rule, wait_ms = self._try_all(rules, name, left)
             waited = self.clock.monotonic() - start
             if rule is None:
                 if not blocked:
@@ -354,7 +393,7 @@ class Throttle:
                 return waited
             wait = wait_ms / 1000.0 + 0.001
             if timeout is not None and waited + wait > timeout:
-                raise ThrottleTimeout(rule, waited, wait)
+                raise ThrottleTimeout(f"throttle {rule} needs {wait:.2f}s more after {waited:.2f}s")
             if not blocked:
                 blocked = True
                 emit(log, self.log_limit_reached, EventKind.THROTTLE_REACHED, fields,
