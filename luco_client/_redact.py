@@ -46,7 +46,7 @@ _PAIR_PATTERNS = (
 _SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]{0,30}://)[^/@\s]{1,256}@")
 #: ``user:password@`` without a scheme (a mistyped URL): ``user:pw@host``, ``http//u:pw@h``.
-_BARE_USERINFO_RE = re.compile(r"[^/@\s:]{1,256}:[^/@\s]{1,256}@")
+_BARE_USERINFO_RE = re.compile(r"(?<![^/@\s:])[^/@\s:]{1,256}:[^/@\s:]{1,256}@")
 
 
 _REGISTERED_NAMES: t.Set[str] = set()
@@ -177,6 +177,7 @@ def redact_text(text: str) -> str:
     text = _SECRETS.scrub(text)
     text = _SCHEME_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    text = _BARE_USERINFO_RE.sub(f"{REDACTED}@", text)
     for name_re, value_re, replacement in _PAIR_PATTERNS:
         text = _redact_pairs(text, name_re, value_re, replacement)
     return text

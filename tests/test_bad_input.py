@@ -133,3 +133,15 @@ def test_malformed_response_header_is_a_failure_after_sending(server: FlakyServe
     with pytest.raises(PossiblyAppliedWriteError):
         GracefulSession().post(server.url + "/orders", json={})
     assert server.count("/orders") == 1
+
+
+@pytest.mark.parametrize("url", [
+    "user:SECRETpw99@api.example.com/v1/orders", "http//admin:SECRETpw99@api.example.com/v1",
+    "htp://admin:SECRETpw99@api.example.com/v1", "http://admin:SECRETpw99@api.example.com:99999/v1",
+])
+def test_mistyped_urls_never_echo_their_password(url: str) -> None:
+    from luco_client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as info:
+        GracefulSession().get(url)
+    assert "SECRETpw99" not in str(info.value) and "SECRETpw99" not in repr(info.value.url)
