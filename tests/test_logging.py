@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -43,6 +44,21 @@ class _ListHandler(logging.Handler):
         self.lines.append(self.format(record))
 
 
+@contextlib.contextmanager
+def _everything_at_debug() -> t.Iterator[_ListHandler]:
+    """Capture every logger's records (urllib3's included) at DEBUG, as an application might."""
+    handler = _ListHandler()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
 def test_no_secret_in_captured_debug_logs(server: FlakyServer, other_server: FlakyServer,
                                            caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
@@ -76,16 +92,8 @@ def test_no_secret_in_captured_debug_logs(server: FlakyServer, other_server: Fla
 
 
 def test_query_string_keys_are_redacted_everywhere(server: FlakyServer) -> None:
-    handler = _ListHandler()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with _everything_at_debug() as handler:
         GracefulSession().get(server.url + "/q", auth=ApiKeyAuth(API_KEY, query_param="api_key"))
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
     assert any(line.startswith("luco_client") and "api_key=REDACTED" in line for line in handler.lines)
     # urllib3 logs the request line with its query at DEBUG; the adapter scrubs that logger.
     assert any(line.startswith("urllib3") and "api_key=REDACTED" in line for line in handler.lines)
@@ -314,15 +322,7 @@ def test_urls_are_redacted_even_when_nested_or_malformed(url: str) -> None:
 
 
 def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer) -> None:
-    handler = _ListHandler()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with _everything_at_debug() as handler:
         GracefulSession().get(server.url + "/cb", params={"redirect": "https://a/b?access_token=SECRETkey9"})
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
     assert any("urllib3" in line for line in handler.lines)
     assert all("SECRETkey9" not in line for line in handler.lines)
