@@ -115,8 +115,8 @@ class GracefulAdapter(HTTPAdapter):
     def __getstate__(self) -> t.Dict[str, t.Any]:
         """Refused: the adapter holds locks, semaphores and throttle connections that cannot
         travel to another process. Build one session per process instead."""
-        raise ConfigurationError("a GracefulAdapter (and a GracefulSession) cannot be pickled: "
-                                 "build one per process with the same settings")
+        raise ConfigurationError("a GracefulAdapter (and a GracefulSession) cannot be serialised to "
+                                 "another process: build one per process with the same settings")
 
     def send(  # noqa: PLR0917 - requests' own signature
         self,
