@@ -4,7 +4,11 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
 
     LucoClientError
     ├── ConfigurationError (also ValueError)      bad settings or bad call arguments
-    │   └── InvalidRequestError                   a URL or header that cannot be sent
+    │   ├── InvalidRequestError                   a URL or header that cannot be sent
+    │   └── MissingExtraError                     an optional extra (rich, plotly, redis) is missing
+    ├── ReplayError                               record/replay could not do its job
+    │   ├── ReplayMissError                       replay mode: no recording matches (shows the nearest)
+    │   └── ReplayStorageError                    a recording could not be read or written
     ├── AuthenticationError                       a token provider could not produce a token
     ├── TransportError                            no usable response (carries .phase)
     │   ├── ConnectError                          NOT_SENT: refused, DNS, TLS, proxy, pool
@@ -45,6 +49,10 @@ __all__ = [
     "LucoClientError",
     "ConfigurationError",
     "InvalidRequestError",
+    "MissingExtraError",
+    "ReplayError",
+    "ReplayMissError",
+    "ReplayStorageError",
     "AuthenticationError",
     "TransportError",
     "ConnectError",
@@ -185,6 +193,36 @@ class ConfigurationError(LucoClientError, ValueError):
 
 class InvalidRequestError(ConfigurationError):
     """The request cannot be sent as given (malformed URL, unsupported scheme, bad header)."""
+
+
+class MissingExtraError(ConfigurationError):
+    """A feature needs an optional dependency that is not installed; the message names the
+    ``pip install "luco-client[extra]"`` command that adds it."""
+
+
+class ReplayError(LucoClientError):
+    """Record/replay could not serve or store an exchange."""
+
+
+class ReplayMissError(ReplayError):
+    """Replay mode found no recording for the request. Nothing was sent.
+
+    ``nearest`` describes the closest recorded request (``None`` when the recording is
+    empty) and ``differences`` lists ``(field, recorded, sent)`` triples such as
+    ``("query.page", "2", "3")``; values are the scrubbed, canonical forms, never secrets.
+    """
+
+    nearest: t.Optional[str]
+    differences: t.Tuple[t.Tuple[str, str, str], ...]
+
+    def __init__(self, message: str = "", *, nearest: t.Optional[str] = None,
+                 differences: t.Sequence[t.Tuple[str, str, str]] = (), **kw: t.Any) -> None:
+        super().__init__(message, nearest=nearest, differences=tuple(tuple(d) for d in differences), **kw)
+
+
+class ReplayStorageError(ReplayError):
+    """A recording could not be written (record mode: never dropped silently) or read back
+    (a corrupt or foreign file). The message names the storage and the entry."""
 
 
 class AuthenticationError(LucoClientError):
