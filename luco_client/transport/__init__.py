@@ -10,11 +10,13 @@ Public names::
     Timeout, CallOptions, INHERIT
     BearerTokenAuth, AccessToken, ApiKeyAuth
     raise_for_status, status_error, attempts_of
+    AttemptInfo, RetryState, AttemptHook, bypass          attempt hooks and the bypass scope
 """
 
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
 from luco_client.transport._concurrency import ConcurrencyLimit
+from luco_client.transport._hooks import AttemptHook, AttemptInfo, RetryState, bypass
 from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
 from luco_client.transport._responses import raise_for_status, status_error
 from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
@@ -52,4 +54,8 @@ __all__ = [
     "raise_for_status",
     "status_error",
     "attempts_of",
+    "AttemptInfo",
+    "RetryState",
+    "AttemptHook",
+    "bypass",
 ]

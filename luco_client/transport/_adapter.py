@@ -15,6 +15,7 @@ from luco_client.stats import Stats
 from luco_client.transport._call import CallRunner
 from luco_client.transport._compat import NO_RETRY, TRACKED_POOLS, ensure_complete_body
 from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
+from luco_client.transport._hooks import PauseBoard, check_hooks
 from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
 from luco_client.transport._retry import GracefulRetry
 from luco_client.transport._throttle import Throttle
@@ -61,6 +62,8 @@ class GracefulAdapter(HTTPAdapter):
         logical call with a non-safe method gets one random key, reused on every attempt
         (a key the caller set is kept), and becomes retry-safe. Default ``None``: off.
     :param validators: default response validators (see :class:`CallOptions`).
+    :param hooks: default attempt hooks, run before those of ``CallOptions.hooks`` (objects
+        with ``before(info)`` / ``after(info, result, retry)``).
     :param stats: where attempts are counted; default a new :class:`~luco_client.stats.Stats`.
     :param log_request: event before each attempt (default DEBUG).
     :param log_response: event after each attempt that got a response (default DEBUG).
@@ -78,6 +81,7 @@ class GracefulAdapter(HTTPAdapter):
         timeout: t.Union[Timeout, float, t.Tuple[float, float], None] = None,
         idempotency_header: t.Optional[str] = None,
         validators: t.Sequence[t.Callable[[requests.Response], None]] = (),
+        hooks: t.Sequence[t.Any] = (),
         stats: t.Optional[Stats] = None,
         log_request: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
         log_response: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
@@ -100,6 +104,8 @@ class GracefulAdapter(HTTPAdapter):
         self.timeout = Timeout.coerce(timeout, DEFAULT_TIMEOUT)
         self.idempotency_header = idempotency_header
         self.validators = tuple(validators)
+        self.hooks = check_hooks(hooks, "GracefulAdapter")
+        self.pauses = PauseBoard(clock)
         self.stats = stats if stats is not None else Stats()
         self.log_request = log_request
         self.log_response = log_response
@@ -111,6 +117,14 @@ class GracefulAdapter(HTTPAdapter):
         _scrub_urllib3_logs()
         super().__init__(pool_connections=pool_connections, pool_maxsize=pool_maxsize,
                          max_retries=NO_RETRY, pool_block=pool_block)
+
+    def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
+        """Hold the attempts of this adapter for ``seconds`` from now: all of them, or those
+        whose URL or URL template matches the regular expression ``pattern`` (one lane).
+        Attempts already on the wire are not affected; a call whose deadline ends before the
+        pause does fails with DeadlineExceededError at once. Requests inside a hook or
+        :func:`bypass` are not held."""
+        self.pauses.pause(seconds, pattern)
 
     def __getstate__(self) -> t.Dict[str, t.Any]:
         """Refused: the adapter holds locks, semaphores and throttle connections that cannot

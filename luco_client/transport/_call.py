@@ -2,7 +2,8 @@
 
 Order of operations for each attempt:
 
-1. check the deadline;
+1. check the deadline; run the ``before`` hooks (outside any slot, in the bypass scope);
+   wait out pauses set by backoff hooks;
 2. take a slot of every matching concurrency limit (before the throttle, so that a throttle
    token is never spent by a request that then waits for a slot);
 3. wait for the throttle (every matching rule admits one more request);
@@ -11,7 +12,12 @@ Order of operations for each attempt:
 5. run the validators;
 6. release the slots, record the attempt in the stats, emit events;
 7. on failure, ask the retry policy: retry after a delay, or stop with a typed error (or
-   the last response, if the policy says so).
+   the last response, if the policy says so);
+8. run the ``after`` hooks (with the response, or the typed error, and what comes next),
+   then sleep before the retry.
+
+A call made inside a hook or :func:`~luco_client.transport.bypass` skips hooks, pauses,
+slots, the throttle and retries: exactly one attempt.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from luco_client.events import EventKind, LogEvent, LogLevel, emit
 from luco_client.transport._bodies import rewind_for_resend
 from luco_client.transport._compat import begin_attempt, end_attempt
 from luco_client.transport._concurrency import SlotTimeout
+from luco_client.transport._hooks import AttemptInfo, RetryState, bypass, bypassed
 from luco_client.transport._options import INHERIT, CallOptions, Timeout
 from luco_client.transport._phases import classify, describe_input_error
 from luco_client.transport._responses import status_error
@@ -91,7 +98,12 @@ class CallRunner:
         self.url = request.url or ""
         # The stats key and the UURL placeholder: registered secrets must not survive in it.
         self.template = scrub_secrets(options.url_template or derive_template(self.url))
+        self.bypassed = bypassed()
         self.policy: t.Optional[GracefulRetry] = adapter.retry if options.retry is INHERIT else options.retry
+        if self.bypassed:
+            self.policy = None  # one attempt; the deadline below still comes from the call
+        # Requests made from a hook run no hooks themselves (no recursion, no re-entry).
+        self.hooks = () if self.bypassed else adapter.hooks + options.hooks if options.hooks else adapter.hooks
         self.timeout = Timeout.coerce(timeout, options.timeout or adapter.timeout)
         deadline = options.deadline if options.deadline is not None else (
             self.policy.deadline if self.policy is not None else None)
@@ -147,19 +159,46 @@ class CallRunner:
 
     # ---------------------------------------------------------------- one attempt
 
-    def _attempt(self, send_kwargs: t.Dict[str, t.Any]) -> t.Tuple[_Outcome, float]:
+    def _info(self) -> AttemptInfo:
+        return AttemptInfo(self.method, self.url, self.template, self.number, self.max_attempts, False)
+
+    def _wait_pauses(self) -> float:
+        """Sleep while a backoff hook holds this call's lane; the seconds slept."""
+        waited = 0.0
+        while True:
+            wait = self.adapter.pauses.wait_for(self.url, self.template)
+            if wait <= 0:
+                return waited
+            remaining = self._remaining()
+            if remaining is not None and wait > remaining:
+                raise self._deadline_error(f"requests are paused for {wait:.2f}s more, past the deadline")
+            log.debug("%s %s: paused for %.3fs by a backoff hook", self.method, self.template, wait)
+            self.clock.sleep(wait)
+            waited += wait
+
+    def _attempt(self, send_kwargs: t.Dict[str, t.Any], info: AttemptInfo) -> t.Tuple[_Outcome, float]:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise self._deadline_error("no time left for the next attempt")
-        try:
-            slots = self.adapter.gate.acquire(self.url, remaining, self.fields)
-        except SlotTimeout:
-            raise self._deadline_error("timed out waiting for a concurrency slot") from None
-        try:
+        if self.hooks:
+            with bypass():
+                for hook in self.hooks:
+                    before = getattr(hook, "before", None)
+                    if before is not None:
+                        before(info)
+        if self.bypassed:
+            slots: t.Any = ()
             throttle_wait = 0.0
-            if self.adapter.throttle is not None:
+        else:
+            throttle_wait = self._wait_pauses()
+            try:
+                slots = self.adapter.gate.acquire(self.url, self._remaining(), self.fields)
+            except SlotTimeout:
+                raise self._deadline_error("timed out waiting for a concurrency slot") from None
+        try:
+            if self.adapter.throttle is not None and not self.bypassed:
                 try:
-                    throttle_wait = self.adapter.throttle.acquire(
+                    throttle_wait += self.adapter.throttle.acquire(
                         self.url, timeout=self._remaining(), fields=self.fields)
                 except ThrottleTimeout as exc:
                     raise self._deadline_error(
@@ -173,7 +212,8 @@ class CallRunner:
             started = self.clock.monotonic()
             outcome = self._send(timeout, send_kwargs, started)
         finally:
-            self.adapter.gate.release(slots)
+            if slots:
+                self.adapter.gate.release(slots)
         return outcome, throttle_wait
 
     def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
@@ -231,7 +271,8 @@ class CallRunner:
         while True:
             self.number += 1
             number = self.number
-            outcome, throttle_wait = self._attempt(send_kwargs)
+            info = self._info()
+            outcome, throttle_wait = self._attempt(send_kwargs, info)
             success = self._is_success(outcome)
             stats.record_attempt(self.method, self.template, started=outcome.started,
                                  elapsed=outcome.elapsed, status=outcome.status, success=success,
@@ -242,9 +283,13 @@ class CallRunner:
                                    outcome.elapsed, throttle_wait)
             self.attempts.append(record)
             if success:
+                self._after_hooks(info, outcome, RetryState(number, self.max_attempts, False, 0.0, None))
                 return self._finish_response(t.cast(requests.Response, outcome.response))
             decision = self._decide(policy, outcome)
-            if decision.action is not Action.RETRY:
+            retrying = decision.action is Action.RETRY
+            self._after_hooks(info, outcome, RetryState(number, self.max_attempts, retrying,
+                                                        decision.delay if retrying else 0.0, outcome.cause))
+            if not retrying:
                 return self._stop(decision, outcome)
             self.attempts[-1] = record._replace(delay_after=decision.delay)
             emit(log, policy.log_before if policy else None, EventKind.RETRY_BEFORE,
@@ -255,6 +300,16 @@ class CallRunner:
             emit(log, policy.log_after if policy else None, EventKind.RETRY_AFTER,
                  self.fields, RETRY_DELAY=decision.delay, RETRY_CAUSE=outcome.cause)
             policy = decision.policy
+
+    def _after_hooks(self, info: AttemptInfo, outcome: _Outcome, retry: RetryState) -> None:
+        if not self.hooks:
+            return
+        result = outcome.error if outcome.error is not None else outcome.response
+        with bypass():
+            for hook in self.hooks:
+                after = getattr(hook, "after", None)
+                if after is not None:
+                    after(info, result, retry)
 
     def _decide(self, policy: t.Optional[GracefulRetry], outcome: _Outcome) -> Decision:
         if policy is None:

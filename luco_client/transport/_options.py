@@ -7,6 +7,7 @@ import typing as t
 from dataclasses import dataclass
 
 from luco_client.errors import ConfigurationError
+from luco_client.transport._hooks import check_hooks
 from luco_client.transport._retry import GracefulRetry
 
 __all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT"]
@@ -108,6 +109,9 @@ class CallOptions:
         attempt and can drive retries through ``retry_on``.
     :param success_statuses: statuses counted as success besides 1xx-3xx (e.g. ``{404}``
         for a lookup that may miss). They are never retried.
+    :param hooks: objects with ``before(info)`` / ``after(info, result, retry)`` methods,
+        called around every attempt of this call (after the adapter's own hooks); see
+        :mod:`luco_client.transport` (``AttemptInfo``, ``RetryState``, ``bypass``).
     """
 
     url_template: t.Optional[str] = None
@@ -117,6 +121,7 @@ class CallOptions:
     deadline: t.Optional[float] = None
     validators: t.Tuple[Validator, ...] = ()
     success_statuses: t.FrozenSet[int] = frozenset()
+    hooks: t.Tuple[t.Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.deadline is not None:
@@ -140,6 +145,7 @@ class CallOptions:
             raise ConfigurationError("CallOptions: validators must be callables")
         object.__setattr__(self, "validators", validators)
         object.__setattr__(self, "success_statuses", statuses)
+        object.__setattr__(self, "hooks", check_hooks(self.hooks, "CallOptions"))
 
 
 DEFAULT_OPTIONS = CallOptions()

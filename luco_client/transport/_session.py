@@ -112,6 +112,12 @@ class GracefulSession(requests.Session):
         """The request statistics of this session's adapter."""
         return self.adapter.stats
 
+    def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
+        """Hold this session's requests for ``seconds``: all of them, or one lane (the URLs
+        or URL templates matching the regular expression ``pattern``). See
+        :meth:`GracefulAdapter.pause`."""
+        self.adapter.pause(seconds, pattern)
+
     def request(  # type: ignore[override]
         self, method: str, url: t.Any, *args: t.Any, options: t.Optional[CallOptions] = None, **kwargs: t.Any
     ) -> requests.Response:
