@@ -25,10 +25,12 @@ OTHER_KEY = "<other>"
 class EndpointStats:
     """Counters of one (method, URL template), or of everything (method ``"*"``).
 
-    ``requests`` counts attempts on the wire (a call retried twice counts 3), ``calls``
-    logical calls. ``successes``/``failures`` classify attempts. Latencies are seconds;
-    ``req_per_sec`` divides ``requests`` by the real time between the first attempt's start
-    and the last attempt's end (no rounding to whole seconds).
+    ``requests`` counts attempts (a call retried twice counts 3), ``calls`` logical calls,
+    ``replays`` the attempts answered from a recording (they are part of ``requests``,
+    ``successes``/``failures`` and the status classes). Latencies (seconds) and
+    ``req_per_sec`` describe live attempts only, so replays never flatter them:
+    ``req_per_sec`` divides the live attempts by the real time between the first live
+    attempt's start and the last one's end (no rounding to whole seconds).
     """
 
     method: str
@@ -58,6 +60,11 @@ class EndpointStats:
     def success_rate(self) -> float:
         """Successful attempts as a percentage of all attempts (0.0 when there were none)."""
         return 100.0 * self.successes / self.requests if self.requests else 0.0
+
+    @property
+    def live_requests(self) -> int:
+        """Attempts that went to the network (``requests`` minus ``replays``)."""
+        return self.requests - self.replays
 
     @property
     def failure_rate(self) -> float:
@@ -122,9 +129,10 @@ def _freeze(method: str, template: str, parts: t.Sequence[_Counters]) -> Endpoin
     for p in parts:
         statuses.update(p.statuses)
     requests = sum(p.requests for p in parts)
+    live = requests - sum(p.replays for p in parts)
     first = min((p.first_start for p in parts), default=math.inf)
     last = max((p.last_end for p in parts), default=-math.inf)
-    span = last - first if requests and last > first else 0.0
+    span = last - first if live and last > first else 0.0
     by_class = collections.Counter(code // 100 for code in statuses.elements())
     return EndpointStats(
         method=method,
@@ -143,11 +151,11 @@ def _freeze(method: str, template: str, parts: t.Sequence[_Counters]) -> Endpoin
         status_5xx=by_class[5],
         throttle_waits=sum(p.throttle_waits for p in parts),
         throttle_wait_seconds=sum(p.throttle_wait_seconds for p in parts),
-        latency_avg=(sum(p.latency_sum for p in parts) / requests) if requests else 0.0,
+        latency_avg=(sum(p.latency_sum for p in parts) / live) if live else 0.0,
         latency_max=max((p.latency_max for p in parts), default=0.0),
         latency_p95=_percentile((s for p in parts for s in p.samples), 95),
         span_seconds=span,
-        req_per_sec=(requests / span) if span > 0 else 0.0,
+        req_per_sec=(live / span) if span > 0 else 0.0,
         statuses=dict(sorted(statuses.items())),
     )
 
@@ -204,7 +212,8 @@ class Stats:
         :param success: whether the attempt counts as a success.
         :param retry: True for the second and later attempts of a call; a first attempt
             (``retry=False``) also counts one logical call.
-        :param replay: True when the response came from a recording.
+        :param replay: True when the response came from a recording (counted in
+            ``replays``; left out of latencies and the request rate).
         :param throttle_wait: seconds waited for the throttle before the attempt.
         """
         with self._lock:
@@ -227,6 +236,8 @@ class Stats:
             if throttle_wait > 0:
                 c.throttle_waits += 1
                 c.throttle_wait_seconds += throttle_wait
+            if replay:
+                return  # latencies and the request rate describe the network only
             c.latency_sum += elapsed
             c.latency_max = max(c.latency_max, elapsed)
             c.samples.append(elapsed)

@@ -82,3 +82,14 @@ def test_counts_are_consistent_under_threads(server: FlakyServer) -> None:
     entry = session.stats.snapshot().get("GET", server.url + "/items/{id}")
     assert entry is not None and entry.requests == entry.calls == entry.successes == 200
     assert server.count("/items/1") == 200
+
+
+def test_replays_count_as_requests_but_not_in_latency_or_rate() -> None:
+    stats = Stats()
+    stats.record_attempt("GET", "/a", started=0.0, elapsed=0.5, status=200, success=True)
+    stats.record_attempt("GET", "/a", started=1.5, elapsed=0.5, status=200, success=True)
+    stats.record_attempt("GET", "/a", started=9.0, elapsed=0.0001, status=503, success=False, replay=True)
+    entry = stats.snapshot().total
+    assert (entry.requests, entry.replays, entry.live_requests, entry.status_5xx) == (3, 1, 2, 1)
+    assert entry.latency_avg == 0.5 and entry.latency_max == 0.5
+    assert entry.span_seconds == 2.0 and entry.req_per_sec == 1.0  # the replay at t=9 does not stretch it
