@@ -32,7 +32,6 @@ from luco_client.errors import (
     RedirectError,
     ReplayError,
     ReplayMissError,
-    ReplayStorageError,
     RetryAfterTooLongError,
     ServerStatusError,
     ThrottleBackendError,
@@ -43,6 +42,7 @@ from luco_client.errors import (
     UnprocessableEntityError,
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, RedactingFilter, register_secret
+from luco_client.reports import report_status
 from luco_client.stats import EndpointStats, Stats, StatsSnapshot
 from luco_client.transport import (
     DEFAULT_RETRY_ON,
@@ -103,6 +103,7 @@ __all__ = [
     "Stats",
     "StatsSnapshot",
     "EndpointStats",
+    "report_status",
     "Clock",
     "SystemClock",
     "SYSTEM_CLOCK",
@@ -115,7 +116,6 @@ __all__ = [
     "MissingExtraError",
     "ReplayError",
     "ReplayMissError",
-    "ReplayStorageError",
     "AuthenticationError",
     "TransportError",
     "ConnectError",

@@ -30,29 +30,20 @@ from luco_client import (
     __version__,
     attempts_of,
 )
+from luco_client.reports import _format_table
 from luco_client.testing import Delay, Drop, Faults, FlakyServer, Reply
 
 __all__ = ["main", "run_demo", "format_report"]
 
-_COLUMNS = (
-    ("endpoint", 38), ("calls", 5), ("reqs", 5), ("ok%", 6), ("retries", 7), ("2xx", 4), ("4xx", 4),
-    ("5xx", 4), ("errs", 4), ("thr.wait", 8), ("avg s", 6), ("p95 s", 6), ("req/s", 6),
-)
+#: The demo table's columns (keys of the "json" report; see luco_client.reports).
+_COLUMNS = ("calls", "requests", "success_pct", "retries", "status_2xx", "status_4xx", "status_5xx",
+            "transport_errors", "throttle_wait_s", "latency_avg_s", "latency_p95_s", "req_per_sec")
 
 
 def format_report(snapshot: StatsSnapshot) -> str:
-    """A plain-text table of a stats snapshot (one line per method and URL template)."""
-    lines = ["  ".join(name.rjust(width) if i else name.ljust(width) for i, (name, width) in enumerate(_COLUMNS))]
-    for entry in (*snapshot.endpoints, snapshot.total):
-        label = "TOTAL" if entry.method == "*" else f"{entry.method} {entry.url_template.split('://', 1)[-1]}"
-        label = label if len(label) <= 38 else "..." + label[-35:]
-        cells = (label, entry.calls, entry.requests, f"{entry.success_rate:.1f}", entry.retries,
-                 entry.status_2xx, entry.status_4xx, entry.status_5xx, entry.transport_errors,
-                 f"{entry.throttle_wait_seconds:.2f}", f"{entry.latency_avg:.3f}", f"{entry.latency_p95:.3f}",
-                 f"{entry.req_per_sec:.1f}")
-        lines.append("  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                               for i, (c, (_, w)) in enumerate(zip(cells, _COLUMNS))))
-    return "\n".join(lines)
+    """A plain-text table of a stats snapshot (one line per method and URL template, then
+    TOTAL), in the formats of :func:`luco_client.reports.report_status`."""
+    return _format_table(snapshot, _COLUMNS)
 
 
 def _say(text: str) -> None:
