@@ -64,6 +64,11 @@ def is_secret_name(name: str) -> bool:
     return lowered in _SECRET_EXACT or any(word in lowered for word in _SECRET_WORDS)
 
 
+def is_registered_name(name: str) -> bool:
+    """True when ``name`` was registered with :func:`register_secret_name`."""
+    return name.strip().lower() in _REGISTERED_NAMES
+
+
 def register_secret_name(name: str) -> None:
     """Treat the header or parameter ``name`` as holding a secret (e.g. ``appid``)."""
     _REGISTERED_NAMES.add(name.strip().lower())

@@ -11,6 +11,7 @@ Public names::
     BearerTokenAuth, AccessToken, ApiKeyAuth
     raise_for_status, status_error, attempts_of
     AttemptInfo, RetryState, AttemptHook, bypass          attempt hooks and the bypass scope
+    Replay, ReplayStorage, SQLiteReplayStorage, JSONDirReplayStorage, RedisReplayStorage
 """
 
 from luco_client.transport._adapter import GracefulAdapter
@@ -18,6 +19,13 @@ from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
 from luco_client.transport._concurrency import ConcurrencyLimit
 from luco_client.transport._hooks import AttemptHook, AttemptInfo, RetryState, bypass
 from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._replay import (
+    JSONDirReplayStorage,
+    RedisReplayStorage,
+    Replay,
+    ReplayStorage,
+    SQLiteReplayStorage,
+)
 from luco_client.transport._responses import raise_for_status, status_error
 from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
 from luco_client.transport._session import GracefulPreparedRequest, GracefulSession, attempts_of
@@ -58,4 +66,9 @@ __all__ = [
     "RetryState",
     "AttemptHook",
     "bypass",
+    "Replay",
+    "ReplayStorage",
+    "SQLiteReplayStorage",
+    "JSONDirReplayStorage",
+    "RedisReplayStorage",
 ]

@@ -9,7 +9,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
-from luco_client.errors import ConfigurationError
+from luco_client._redact import redact_url
+from luco_client.errors import ConfigurationError, ReplayMissError
 from luco_client.events import LogEvent, LogLevel, RedactingFilter
 from luco_client.stats import Stats
 from luco_client.transport._call import CallRunner
@@ -17,6 +18,7 @@ from luco_client.transport._compat import NO_RETRY, TRACKED_POOLS, ensure_comple
 from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
 from luco_client.transport._hooks import PauseBoard, check_hooks
 from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._replay import Replay
 from luco_client.transport._retry import GracefulRetry
 from luco_client.transport._throttle import Throttle
 
@@ -64,6 +66,8 @@ class GracefulAdapter(HTTPAdapter):
     :param validators: default response validators (see :class:`CallOptions`).
     :param hooks: default attempt hooks, run before those of ``CallOptions.hooks`` (objects
         with ``before(info)`` / ``after(info, result, retry)``).
+    :param replay: a :class:`Replay` to record exchanges to, or to answer from without
+        the network. Default ``None``: every attempt is live and nothing is stored.
     :param stats: where attempts are counted; default a new :class:`~luco_client.stats.Stats`.
     :param log_request: event before each attempt (default DEBUG).
     :param log_response: event after each attempt that got a response (default DEBUG).
@@ -82,6 +86,7 @@ class GracefulAdapter(HTTPAdapter):
         idempotency_header: t.Optional[str] = None,
         validators: t.Sequence[t.Callable[[requests.Response], None]] = (),
         hooks: t.Sequence[t.Any] = (),
+        replay: t.Optional[Replay] = None,
         stats: t.Optional[Stats] = None,
         log_request: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
         log_response: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
@@ -106,6 +111,9 @@ class GracefulAdapter(HTTPAdapter):
         self.validators = tuple(validators)
         self.hooks = check_hooks(hooks, "GracefulAdapter")
         self.pauses = PauseBoard(clock)
+        if replay is not None and not isinstance(replay, Replay):
+            raise ConfigurationError(f"replay must be a Replay or None, got {type(replay).__name__}")
+        self.replay = replay
         self.stats = stats if stats is not None else Stats()
         self.log_request = log_request
         self.log_response = log_response
@@ -166,8 +174,11 @@ class GracefulAdapter(HTTPAdapter):
 
     def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """One attempt: one urllib3 request, body read unless streaming. No retries."""
+        if self.replay is not None and self.replay.offline:  # the no-network guarantee
+            raise ReplayMissError("replay mode: this session never sends requests",
+                                  method=str(request.method), url=redact_url(request.url or ""))
         response = super().send(request, **kwargs)
-        if not kwargs.get("stream"):
+        if not kwargs.get("stream") or (self.replay is not None and self.replay.mode != "replay"):
             response.content  # noqa: B018 - read the body inside the attempt (timed, retryable)
             ensure_complete_body(response)
         return response

@@ -37,6 +37,7 @@ from luco_client.errors import (
     Phase,
     PossiblyAppliedWriteError,
     ReadError,
+    ReplayStorageError,
     RetryAfterTooLongError,
     ThrottleBackendError,
     TransportError,
@@ -65,12 +66,12 @@ _DECISIONS = LogEvent(LogLevel.DEBUG)
 class _Outcome:
     """What one attempt produced: a response, an error, or both (validator failure)."""
 
-    __slots__ = ("elapsed", "error", "phase", "response", "started")
+    __slots__ = ("elapsed", "error", "phase", "replay", "response", "started")
 
     def __init__(self, response: t.Optional[requests.Response], error: t.Optional[BaseException],
-                 phase: Phase, started: float, elapsed: float) -> None:
+                 phase: Phase, started: float, elapsed: float, *, replay: bool = False) -> None:
         self.response, self.error, self.phase = response, error, phase
-        self.started, self.elapsed = started, elapsed
+        self.started, self.elapsed, self.replay = started, elapsed, replay
 
     @property
     def status(self) -> t.Optional[int]:
@@ -112,6 +113,9 @@ class CallRunner:
         self.max_attempts = self.policy.max_attempts if self.policy is not None else 1
         self.attempts: t.List[AttemptRecord] = []
         self.number = 0  # the attempt running now (1-based)
+        self.replay = adapter.replay
+        self.replaying = False  # the attempt running now is served from a recording
+        self._match: t.Optional[t.Tuple[t.Any, t.Any]] = None
         self._safe_url: t.Optional[str] = None
         self._add_idempotency_key()
         self.idempotent = self._is_idempotent()
@@ -154,13 +158,29 @@ class CallRunner:
         return {
             "URL": self.safe_url, "UURL": self.template, "ENDPOINT": path_of(self.safe_url),
             "UENDPOINT": path_of(self.template), "METHOD": self.method, "CUR_ATTEMPT": self.number,
-            "MAX_ATTEMPT": self.max_attempts, "REPLAY": "", "IS_REPLAY": "FALSE", "STATUS": "",
+            "MAX_ATTEMPT": self.max_attempts, "REPLAY": "REPLAYED" if self.replaying else "",
+            "IS_REPLAY": "TRUE" if self.replaying else "FALSE", "STATUS": "",
         }
+
+    def _credential_names(self) -> t.FrozenSet[str]:
+        return frozenset(h.lower() for h in getattr(self.request, "credential_headers", ()))
+
+    def _replay_match(self) -> t.Tuple[t.Any, t.Any]:
+        """(scrubbed request, canonical form), computed once per call."""
+        if self._match is None:
+            assert self.replay is not None
+            self._match = self.replay.match(self.request, self._credential_names())
+        return self._match
+
+    def _lookup(self) -> t.Optional[requests.Response]:
+        if self.replay is None:
+            return None
+        return self.replay.lookup(self.request, self._replay_match()[1])
 
     # ---------------------------------------------------------------- one attempt
 
     def _info(self) -> AttemptInfo:
-        return AttemptInfo(self.method, self.url, self.template, self.number, self.max_attempts, False)
+        return AttemptInfo(self.method, self.url, self.template, self.number, self.max_attempts, self.replaying)
 
     def _wait_pauses(self) -> float:
         """Sleep while a backoff hook holds this call's lane; the seconds slept."""
@@ -176,7 +196,8 @@ class CallRunner:
             self.clock.sleep(wait)
             waited += wait
 
-    def _attempt(self, send_kwargs: t.Dict[str, t.Any], info: AttemptInfo) -> t.Tuple[_Outcome, float]:
+    def _attempt(self, send_kwargs: t.Dict[str, t.Any], info: AttemptInfo,
+                 replayed: t.Optional[requests.Response]) -> t.Tuple[_Outcome, float]:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise self._deadline_error("no time left for the next attempt")
@@ -186,6 +207,9 @@ class CallRunner:
                     before = getattr(hook, "before", None)
                     if before is not None:
                         before(info)
+        if replayed is not None:  # no pause, slot, throttle or network
+            started = self.clock.monotonic()
+            return self._evaluate(replayed, started, replay=True), 0.0
         if self.bypassed:
             slots: t.Any = ()
             throttle_wait = 0.0
@@ -235,16 +259,31 @@ class CallRunner:
             return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
         finally:
             end_attempt()
+        if self.replay is not None:
+            scrubbed, match = self._replay_match()
+            if self.replay.wants_recording(match):
+                try:
+                    self.replay.record(scrubbed, match, response, self._credential_names())
+                except ReplayStorageError as exc:
+                    response.close()
+                    raise ReplayStorageError(
+                        f"the request was sent and answered with status {response.status_code}, but the "
+                        f"exchange could not be recorded: {exc.message}", method=self.method, url=self.safe_url,
+                        attempts=self.attempts, elapsed=self._elapsed()) from None
+        return self._evaluate(response, started)
+
+    def _evaluate(self, response: requests.Response, started: float, replay: bool = False) -> _Outcome:
+        """Run the validators on a response (live or replayed) and time the attempt."""
         status = response.status_code
         if status >= 400 and status not in self.options.success_statuses:
             # An error status is a failure already; validators judge successful bodies only.
-            return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started)
+            return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started, replay=replay)
         for validator in self.options.validators or self.adapter.validators:
             try:
                 validator(response)
             except Exception as exc:  # any rejection is a failed attempt
-                return _Outcome(response, exc, Phase.RESPONSE, started, self.clock.monotonic() - started)
-        return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started)
+                return _Outcome(response, exc, Phase.RESPONSE, started, self.clock.monotonic() - started, replay=replay)
+        return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started, replay=replay)
 
     def _is_success(self, outcome: _Outcome) -> bool:
         if outcome.error is not None or outcome.response is None:
@@ -271,12 +310,14 @@ class CallRunner:
         while True:
             self.number += 1
             number = self.number
+            replayed = self._lookup()
+            self.replaying = replayed is not None
             info = self._info()
-            outcome, throttle_wait = self._attempt(send_kwargs, info)
+            outcome, throttle_wait = self._attempt(send_kwargs, info, replayed)
             success = self._is_success(outcome)
             stats.record_attempt(self.method, self.template, started=outcome.started,
                                  elapsed=outcome.elapsed, status=outcome.status, success=success,
-                                 retry=number > 1, throttle_wait=throttle_wait)
+                                 retry=number > 1, replay=outcome.replay, throttle_wait=throttle_wait)
             self._emit_result(outcome, success)
             record = AttemptRecord(number, outcome.phase, outcome.status,
                                    None if success or outcome.error is None else outcome.cause,
@@ -296,7 +337,8 @@ class CallRunner:
                  self.fields, RETRY_DELAY=decision.delay, RETRY_CAUSE=outcome.cause, STATUS=outcome.status or "")
             if outcome.response is not None:
                 outcome.response.close()  # give the connection back before sleeping
-            self.clock.sleep(decision.delay)
+            if not outcome.replay:  # a replayed exchange is not waited for
+                self.clock.sleep(decision.delay)
             emit(log, policy.log_after if policy else None, EventKind.RETRY_AFTER,
                  self.fields, RETRY_DELAY=decision.delay, RETRY_CAUSE=outcome.cause)
             policy = decision.policy

@@ -21,6 +21,7 @@ from luco_client.errors import (
     RedirectError,
     TooManyRedirectsError,
 )
+from luco_client.reports import report_status
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._bodies import body_resendable
@@ -112,6 +113,12 @@ class GracefulSession(requests.Session):
         """The request statistics of this session's adapter."""
         return self.adapter.stats
 
+    def report_status(self, kind: str = "logger", **kwargs: t.Any) -> t.Any:
+        """Report this session's statistics: ``"logger"``, ``"list"``, ``"rich"``,
+        ``"plotly"`` or ``"json"``; see :func:`luco_client.reports.report_status` (keyword
+        arguments ``logger``, ``file`` and ``title`` go there). Never changes the stats."""
+        return report_status(self.stats, kind, **kwargs)
+
     def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
         """Hold this session's requests for ``seconds``: all of them, or one lane (the URLs
         or URL templates matching the regular expression ``pattern``). See
@@ -191,6 +198,8 @@ class GracefulSession(requests.Session):
         prepared.__class__ = GracefulPreparedRequest
         prepared = t.cast(GracefulPreparedRequest, prepared)
         prepared.luco_options = getattr(_pending, "options", None)
+        if self.credential_headers:  # scrubbed from recordings, stripped on cross-origin redirects
+            prepared.credential_headers = prepared.credential_headers | self.credential_headers
         return prepared
 
     def merge_environment_settings(self, url: t.Any, proxies: t.Any, stream: t.Any, verify: t.Any,

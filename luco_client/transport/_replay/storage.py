@@ -1,0 +1,246 @@
+"""Where recordings live: SQLite, a directory of JSON files, Redis, or your own.
+
+Every storage holds one JSON document per recorded exchange, produced by requests-cache's
+``CachedResponse`` model and its cattrs JSON stage, with JSON and text bodies stored
+decoded (human-readable) and request bodies as text. Nothing is ever stored in a binary
+object format, so loading a recording can never run code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import typing as t
+from functools import partial
+
+from luco_client._redact import redact_text
+from luco_client.errors import ConfigurationError, MissingExtraError, ReplayStorageError
+
+if t.TYPE_CHECKING:
+    from requests_cache.models import CachedResponse
+
+__all__ = ["ReplayStorage", "SQLiteReplayStorage", "JSONDirReplayStorage", "RedisReplayStorage"]
+
+_serializer: t.Any = None
+
+
+def _readable(document: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+    request = document.get("request")
+    if isinstance(request, dict) and isinstance(request.get("body"), str):
+        try:
+            text = base64.b64decode(request["body"]).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return document  # a binary body stays base64
+        del request["body"]
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, (dict, list)):
+            request["body_json"] = parsed  # matching normalises JSON, so spacing is free
+        else:
+            request["body_text"] = text
+    return document
+
+
+def _unreadable(document: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
+    request = document.get("request")
+    if isinstance(request, dict) and "body_json" in request:
+        request["body_text"] = json.dumps(request.pop("body_json"))
+    if isinstance(request, dict) and isinstance(request.get("body_text"), str):
+        request["body"] = base64.b64encode(request.pop("body_text").encode("utf-8")).decode("ascii")
+    return document
+
+
+def serializer() -> t.Any:
+    """The one serializer of recordings: requests-cache's cattrs JSON stage with decoded
+    bodies, readable request bodies, then indented JSON with sorted keys."""
+    global _serializer
+    if _serializer is None:
+        from requests_cache.serializers import init_serializer
+        from requests_cache.serializers.pipeline import SerializerPipeline, Stage
+        from requests_cache.serializers.preconf import json_preconf_stage
+
+        pipeline = SerializerPipeline(
+            [json_preconf_stage, Stage(dumps=_readable, loads=_unreadable),
+             Stage(dumps=partial(json.dumps, indent=2, sort_keys=True), loads=json.loads)],
+            name="luco-json", is_binary=False)
+        _serializer = init_serializer(pipeline, decode_content=True)
+    return _serializer
+
+
+class ReplayStorage:
+    """Base class of recording storages; subclass it to store recordings anywhere.
+
+    A subclass implements four text operations on keys (``read_text``, ``write_text``,
+    ``delete``, ``keys``) and optionally ``close``; this class turns responses into JSON
+    documents and back. Keys are short ASCII strings safe as file names. Any exception of a
+    subclass is reported as :class:`~luco_client.errors.ReplayStorageError`.
+    """
+
+    #: Shown in error messages.
+    name = "storage"
+
+    def read_text(self, key: str) -> t.Optional[str]:
+        """The document stored under ``key``, or ``None``."""
+        raise NotImplementedError
+
+    def write_text(self, key: str, text: str) -> None:
+        """Store ``text`` under ``key``, replacing any previous document."""
+        raise NotImplementedError
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` if present."""
+        raise NotImplementedError
+
+    def keys(self) -> t.Iterable[str]:
+        """All stored keys."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections or files (default: nothing to do)."""
+
+    # -------------------------------------------------------------- used by Replay
+
+    def load(self, key: str) -> t.Optional[CachedResponse]:
+        """The response stored under ``key`` (``None`` if absent); a document that cannot
+        be read raises ReplayStorageError naming the storage and the key."""
+        try:
+            text = self.read_text(key)
+        except Exception as exc:
+            raise self._error(f"cannot read entry {key}", exc) from None
+        if text is None:
+            return None
+        try:
+            response = serializer().loads(text)
+        except Exception as exc:
+            raise self._error(f"entry {key} is not a recording this version can read", exc) from None
+        if response is None or not hasattr(response, "status_code"):
+            raise self._error(f"entry {key} is not a recording this version can read", None)
+        return t.cast("CachedResponse", response)
+
+    def save(self, key: str, response: CachedResponse) -> None:
+        """Store ``response`` under ``key``; failures raise ReplayStorageError (never a
+        silently dropped recording)."""
+        try:
+            text = serializer().dumps(response)
+        except Exception as exc:
+            raise self._error(f"cannot encode the exchange for entry {key}", exc) from None
+        try:
+            self.write_text(key, text)
+        except Exception as exc:
+            raise self._error(f"cannot write entry {key}", exc) from None
+
+    def remove(self, key: str) -> None:
+        """Delete ``key``, reporting failures as ReplayStorageError."""
+        try:
+            self.delete(key)
+        except Exception as exc:
+            raise self._error(f"cannot delete entry {key}", exc) from None
+
+    def list_keys(self) -> t.List[str]:
+        """All keys, sorted; failures raise ReplayStorageError."""
+        try:
+            return sorted(self.keys())
+        except Exception as exc:
+            raise self._error("cannot list entries", exc) from None
+
+    def _error(self, what: str, exc: t.Optional[BaseException]) -> ReplayStorageError:
+        detail = "" if exc is None else f": {type(exc).__name__}: {redact_text(str(exc))[:300]}"
+        return ReplayStorageError(f"replay {self.name}: {what}{detail}")
+
+
+class _DictStorage(ReplayStorage):
+    """A storage over one of requests-cache's dict-like backends, holding text as is."""
+
+    def __init__(self) -> None:
+        self._dict: t.Any = None
+
+    def read_text(self, key: str) -> t.Optional[str]:
+        try:
+            value = self._dict[key]
+        except KeyError:
+            return None
+        return value.decode("utf-8") if isinstance(value, bytes) else t.cast(str, value)
+
+    def write_text(self, key: str, text: str) -> None:
+        self._dict[key] = text
+
+    def delete(self, key: str) -> None:
+        try:
+            del self._dict[key]
+        except KeyError:
+            pass
+
+    def keys(self) -> t.Iterable[str]:
+        return list(self._dict.keys())
+
+    def close(self) -> None:
+        self._dict.close()
+
+
+class SQLiteReplayStorage(_DictStorage):
+    """Recordings in one SQLite file (table ``replay``), shareable by processes.
+
+    :param path: the database file; ``.sqlite`` is appended when it has no extension.
+    :param busy_timeout: milliseconds to wait for another process's lock. Default 5000.
+    """
+
+    def __init__(self, path: t.Union[str, os.PathLike] = "luco-replay.sqlite", *, busy_timeout: int = 5000) -> None:
+        super().__init__()
+        from requests_cache.backends.sqlite import SQLiteDict
+
+        self.name = f"SQLite file {os.fspath(path)!r}"
+        try:
+            self._dict = SQLiteDict(os.fspath(path), "replay", serializer=None, busy_timeout=busy_timeout, wal=True)
+        except Exception as exc:
+            raise self._error("cannot open the database", exc) from None
+        self.path = str(self._dict.db_path)
+
+
+class JSONDirReplayStorage(_DictStorage):
+    """Recordings as one indented JSON file per exchange in ``directory`` (created if
+    missing): readable, diffable, and fit for committing next to the tests that use them.
+    File names are ``<method>_<host-and-path>_<hash>.<n>.json``.
+    """
+
+    def __init__(self, directory: t.Union[str, os.PathLike]) -> None:
+        super().__init__()
+        from requests_cache.backends.filesystem import FileDict
+
+        self.name = f"directory {os.fspath(directory)!r}"
+        self.directory = os.path.abspath(os.fspath(directory))
+        try:
+            self._dict = FileDict(self.directory, serializer=None, extension="json")
+        except Exception as exc:
+            raise self._error("cannot open the directory", exc) from None
+
+    def close(self) -> None:
+        """Nothing to release (files are closed after each write)."""
+
+
+class RedisReplayStorage(_DictStorage):
+    """Recordings in Redis under ``<namespace>:<key>``, shared by many workers. Needs the
+    ``redis`` extra (``pip install "luco-client[redis]"``).
+
+    :param url: a ``redis://`` URL (ignored when ``connection`` is given).
+    :param connection: an existing ``redis.Redis`` client.
+    :param namespace: key prefix. Default ``"luco-replay"``.
+    """
+
+    def __init__(self, url: t.Optional[str] = None, *, connection: t.Any = None,
+                 namespace: str = "luco-replay") -> None:
+        super().__init__()
+        if url is None and connection is None:
+            raise ConfigurationError("RedisReplayStorage needs a redis:// URL or a connection")
+        try:
+            import redis
+            from requests_cache.backends.redis import RedisDict
+        except ImportError:
+            raise MissingExtraError('RedisReplayStorage needs the redis client: pip install "luco-client[redis]"') \
+                from None
+        self.name = f"Redis namespace {namespace!r}"
+        self.namespace = namespace
+        client = connection if connection is not None else redis.Redis.from_url(t.cast(str, url))
+        self._dict = RedisDict(namespace, connection=client, serializer=None, ttl=False)
