@@ -139,16 +139,30 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    if not netloc:  # not a URL urlsplit understood: any "user:password@" is a credential
+        return redact_text(_BARE_USERINFO_RE.sub(f"{REDACTED}@", url))
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        cleaned = [(k, REDACTED if is_secret_name(k) else redact_text(v)) for k, v in pairs]
+        cleaned = [(k, REDACTED if is_secret_name(k) else _redact_part(v)) for k, v in pairs]
         if cleaned != pairs:
             query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in cleaned)
-    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    if not netloc:  # not a URL urlsplit understood: any "user:password@" is a credential
-        rebuilt = _BARE_USERINFO_RE.sub(f"{REDACTED}@", rebuilt)
-    return redact_text(rebuilt)
+        elif not pairs:
+            query = _redact_part(query)  # not name=value pairs: scan it as text
+    # userinfo is gone, so the host and port can only hold a registered secret
+    return urlunsplit((parts.scheme, _SECRETS.scrub(netloc), _redact_part(parts.path), query,
+                       _redact_part(parts.fragment)))
+
+
+#: Characters without which a URL part cannot hold a name=value, name: value, JSON or
+#: user:password@ pattern; such parts only need the registered-secret scrub.
+_STRUCTURE_CHARS = frozenset("=;:@%\"'\\ \t")
+
+
+def _redact_part(text: str) -> str:
+    if _STRUCTURE_CHARS.isdisjoint(text):
+        return _SECRETS.scrub(text)
+    return redact_text(text)
 
 
 def _redact_pairs(text: str, name_re: t.Pattern[str], value_re: t.Pattern[str], replacement: str) -> str:

@@ -335,3 +335,93 @@ def test_redis_storage_without_the_extra_names_the_pip_command() -> None:
             "except MissingExtraError as e:\n    print('MISSING', e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert 'MISSING RedisReplayStorage needs the redis client: pip install "luco-client[redis]"' in out.stdout
+
+
+# ---------------------------------------------------------------- review regressions
+
+
+def test_data_named_like_credentials_is_kept_and_tells_requests_apart(server: FlakyServer, tmp_path: t.Any) -> None:
+    from luco_client.transport._replay.canonical import scrub_url
+
+    assert scrub_url("http://keycloak:8080/realms/x?key=k-123456&keyword=shoes&sort_key=a") == \
+        "http://keycloak:8080/realms/x?key=REDACTED&keyword=shoes&sort_key=a"
+    assert scrub_url("http://api:8080/v1/apiKeys:lookup?q=author:octocat") == \
+        "http://api:8080/v1/apiKeys:lookup?q=author:octocat"
+    storage = str(tmp_path / "c.sqlite")
+    with GracefulSession(replay=Replay("record", storage)) as s:
+        s.get(server.url + "/search", params={"keyword": "shoes", "q": "author:octocat"})
+        s.get(server.url + "/v1/apiKeys:lookup")
+        s.post(server.url + "/form", data={"author": "ann", "session_name": "nightly"})
+    with GracefulSession(replay=Replay("replay", storage)) as s:
+        s.get(server.url + "/search", params={"keyword": "shoes", "q": "author:octocat"})
+        s.get(server.url + "/v1/apiKeys:lookup")
+        s.post(server.url + "/form", data={"author": "ann", "session_name": "nightly"})
+        for call in (lambda: s.get(server.url + "/search", params={"keyword": "hats", "q": "author:octocat"}),
+                     lambda: s.get(server.url + "/v1/apiKeys:delete"),
+                     lambda: s.post(server.url + "/form", data={"author": "bob", "session_name": "nightly"})):
+            with pytest.raises(ReplayMissError):
+                call()
+
+
+def test_secrets_in_urls_markup_and_values_never_reach_the_files(server: FlakyServer, tmp_path: t.Any) -> None:
+    secrets = {name: f"{name}-SeCrEt-{i:04d}" for i, name in enumerate(
+        ["link", "location", "next", "referer", "assertion", "client_assertion", "verifier", "code", "bearer",
+         "subkey", "jwt", "plain", "xml"])}
+    url = server.url
+    server.script("/list", Reply(200, {"next": f"/list?page=2&access_token={secrets['next']}"},
+                                 headers={"Link": f'<{url}/list?page=2&access_token={secrets["link"]}>; rel="next"'}))
+    location = f"/done?code={secrets['code']}&token={secrets['location']}"
+    server.script("/cb", Reply(302, b"", headers={"Location": location}))
+    server.script("/plain-token", Reply(200, f'{{"access_token": "{secrets["plain"]}"}}'))  # JSON sent as text/plain
+    directory = tmp_path / "c"
+    with GracefulSession(replay=Replay("record", JSONDirReplayStorage(directory))) as s:
+        s.get(url + "/list", headers={"Referer": f"{url}/app?session_token={secrets['referer']}"})
+        s.get(url + "/cb", allow_redirects=False)
+        s.get(url + "/plain-token")
+        s.post(url + "/token", data={"grant_type": "jwt-bearer", "assertion": secrets["assertion"],
+                                     "client_assertion": secrets["client_assertion"],
+                                     "code_verifier": secrets["verifier"]})
+        s.post(url + "/j", json={"note": f"Bearer {secrets['bearer']}", "subscriptionKey": secrets["subkey"],
+                                 "jwt": secrets["jwt"]})
+        s.post(url + "/soap", data=f"<Login><Password>{secrets['xml']}</Password></Login>",
+               headers={"Content-Type": "text/xml"})
+    stored = b"".join(p.read_bytes() for p in directory.glob("*.json"))
+    for name, secret in secrets.items():
+        for form in _forms(secret):
+            assert form not in stored, f"{name} leaked as {form!r}"
+    assert b"page=2" in stored and b"jwt-bearer" in stored  # the data around them is kept
+
+
+def test_a_token_renewal_after_401_replays(server: FlakyServer, tmp_path: t.Any) -> None:
+    from luco_client import AccessToken, BearerTokenAuth
+
+    counter = iter(range(1, 100))
+    server.script("/me", Reply(401, {"err": "expired"}), Reply(200, {"me": "alice"}))
+    storage = str(tmp_path / "c.sqlite")
+    with GracefulSession(replay=Replay("record", storage)) as s:
+        live = s.get(server.url + "/me", auth=BearerTokenAuth(lambda: AccessToken(f"tok-{next(counter)}-abcdefgh")))
+    with GracefulSession(replay=Replay("replay", storage)) as s:
+        again = s.get(server.url + "/me", auth=BearerTokenAuth(lambda: AccessToken(f"tok-{next(counter)}-abcdefgh")))
+    assert (live.status_code, again.status_code, again.json()) == (200, 200, {"me": "alice"})
+    assert [h.status_code for h in again.history] == [401]
+    assert server.count("/me") == 2
+
+
+def test_bodies_survive_recording_byte_for_byte_or_text_for_text(server: FlakyServer, tmp_path: t.Any) -> None:
+    payload = bytes(range(256)) * 40
+    server.script("/blob", Reply(200, payload, headers={"Content-Type": "application/octet-stream"}))
+    server.script("/latin", Reply(200, "café".encode("latin-1"),
+                                  headers={"Content-Type": "text/plain; charset=latin-1"}))
+    storage = str(tmp_path / "c.sqlite")
+    with GracefulSession(replay=Replay("record", storage)) as s:
+        streamed = s.get(server.url + "/blob", stream=True)
+        assert streamed.raw.read() == payload  # recording read the stream, and gave it back
+        assert s.get(server.url + "/latin").text == "café"
+        s.post(server.url + "/upload", files={"f": ("a.txt", b"same content")})
+    with GracefulSession(replay=Replay("replay", storage)) as s:
+        assert s.get(server.url + "/blob").content == payload
+        assert s.get(server.url + "/blob", stream=True).raw.read() == payload
+        assert s.get(server.url + "/latin").text == "café"
+        s.post(server.url + "/upload", files={"f": ("a.txt", b"same content")})  # a new random boundary
+        with pytest.raises(ReplayMissError):
+            s.post(server.url + "/upload", files={"f": ("a.txt", b"other content")})

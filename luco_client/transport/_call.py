@@ -49,6 +49,7 @@ from luco_client.transport._concurrency import SlotTimeout
 from luco_client.transport._hooks import AttemptInfo, RetryState, bypass, bypassed
 from luco_client.transport._options import INHERIT, CallOptions, Timeout
 from luco_client.transport._phases import classify, describe_input_error
+from luco_client.transport._replay.replay import rewind_body
 from luco_client.transport._responses import status_error
 from luco_client.transport._retry import SAFE_METHODS, Action, Decision, GracefulRetry
 from luco_client.transport._throttle import ThrottleTimeout
@@ -175,7 +176,10 @@ class CallRunner:
     def _lookup(self) -> t.Optional[requests.Response]:
         if self.replay is None:
             return None
-        return self.replay.lookup(self.request, self._replay_match()[1])
+        response = self.replay.lookup(self.request, self._replay_match()[1])
+        if response is not None:
+            response.connection = self.adapter  # auth classes re-send through it
+        return response
 
     # ---------------------------------------------------------------- one attempt
 
@@ -270,6 +274,8 @@ class CallRunner:
                         f"the request was sent and answered with status {response.status_code}, but the "
                         f"exchange could not be recorded: {exc.message}", method=self.method, url=self.safe_url,
                         attempts=self.attempts, elapsed=self._elapsed()) from None
+                if send_kwargs.get("stream"):
+                    rewind_body(response)
         return self._evaluate(response, started)
 
     def _evaluate(self, response: requests.Response, started: float, replay: bool = False) -> _Outcome:

@@ -107,6 +107,10 @@ class GracefulSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.credential_headers = frozenset(h.lower() for h in credential_headers)
+        if adapter.replay is not None and adapter.replay.offline:
+            # Nothing will be sent: skip requests' per-call scans of the environment (proxies,
+            # CA bundles) and of ~/.netrc, the largest per-call costs of a replayed request.
+            self.trust_env = False
 
     @property
     def stats(self) -> Stats:

@@ -10,13 +10,17 @@ Scrubbing rules (values replaced by ``REDACTED``):
 * headers whose name looks like a credential (``Authorization``, ``Cookie``, ``Set-Cookie``,
   ``X-Api-Key``, anything containing key/token/secret/auth/session/cookie, any letter case;
   idempotency keys excepted) and the names registered by the auth classes;
-* query parameters and form fields with such names (``api_key=``, ``client_secret=``,
-  ``password=``, ``refresh_token=``);
-* JSON fields named like credentials (``access_token``, ``password``, ``client_secret``,
-  ``apiKey``; a plain ``key`` is data, e.g. ``{"key": "Source"}``, and is kept);
-* every secret value registered at run time (tokens, API keys), anywhere in any text;
-* a request body that is neither JSON, form nor text is stored as its size and SHA-256
-  only; a streamed request body as a marker.
+* query parameters, form fields and JSON fields named like credentials (``api_key``,
+  ``access_token``, ``client_secret``, ``client_assertion``, ``code_verifier``, ``password``,
+  ``subscriptionKey``, ``jwt``; for parameters also ``key`` and ``code``). The rule is
+  narrower than the one for headers, because data such as ``keyword``, ``author``,
+  ``sort_key`` or ``{"key": "Source"}`` must be kept to tell requests apart;
+* in every other text value (JSON strings, form values, header values such as
+  ``Location`` or ``Link``, text bodies): registered secret values (tokens, API keys),
+  credentials after ``Bearer``/``Basic``/``Digest``, credential parameters of URLs
+  (absolute or relative) and XML elements named like credentials;
+* user-info in URLs; a binary or multipart request body is stored as its size and SHA-256
+  only (the random multipart boundary left out); a streamed request body as a marker.
 
 Matching ignores headers (unless ``match_headers`` names some), sorts query parameters and
 form fields, and normalises JSON bodies (sorted keys, no whitespace).
@@ -29,30 +33,91 @@ import json
 import re
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from luco_client._redact import REDACTED, is_registered_name, is_secret_name, redact_url, scrub_secrets
+from luco_client._redact import REDACTED, is_registered_name, is_secret_name, scrub_secrets
 
-__all__ = ["ScrubbedRequest", "Canonical", "scrub_request", "scrub_headers", "scrub_body", "canonical",
-           "differences", "is_secret_field"]
+__all__ = ["ScrubbedRequest", "Canonical", "scrub_request", "scrub_headers", "scrub_body", "scrub_url",
+           "scrub_text", "canonical", "differences", "is_secret_field"]
 
-#: JSON field names holding credentials contain one of these (case-insensitive).
-_FIELD_WORDS = ("token", "secret", "password", "passwd", "credential", "signature", "apikey", "api_key",
-                "api-key", "privatekey", "private_key", "accesskey", "access_key", "assertion",
-                "authorization", "cookie", "sessionid", "session_id")
+#: Field and parameter names holding credentials contain one of these (case-insensitive).
+_FIELD_WORDS = ("token", "secret", "password", "passwd", "passcode", "credential", "signature", "apikey", "api_key",
+                "api-key", "privatekey", "private_key", "accesskey", "access_key", "assertion", "authorization",
+                "cookie", "sessionid", "session_id", "jwt", "subscriptionkey", "subscription_key",
+                "subscription-key", "code_verifier")
+#: ... or are one of these (JSON fields).
 _FIELD_EXACT = frozenset({"sig", "pwd", "sas", "auth", "secret", "key_secret"})
+#: Query parameters and form fields also treat these as credentials (``?key=`` is an API
+#: key, ``code=`` an authorisation code); in JSON ``{"key": "Source"}`` is data.
+_PARAM_EXACT = _FIELD_EXACT | {"key", "code"}
 _NOT_SECRET_FIELDS = frozenset({"idempotency_key", "idempotency-key", "idempotencykey"})
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A credential after an authentication scheme word, inside any text value.
+_SCHEME_VALUE_RE = re.compile(r"(?i)\b(bearer|basic|digest)([ \t]{1,8})[A-Za-z0-9._~+/=\-]{6,}")
+#: URLs inside text: absolute ones, and relative ones that carry a query.
+_URL_RE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.\-]{0,30}://[^\s<>\"'`]{1,4096}|/[^\s<>\"'`?]{0,2048}\?[^\s<>\"'`]{1,4096})")
+#: <Name attr="...">value</Name> in XML or HTML bodies.
+_MARKUP_RE = re.compile(r"<([A-Za-z_][\w.\-]{0,64}:)?([A-Za-z_][\w.\-]{0,64})(\s[^<>]{0,1024})?>"
+                        r"([^<]{0,65536})</\1?\2\s*>")
 
 
-def is_secret_field(name: str) -> bool:
-    """True when a JSON field called ``name`` holds a credential. Narrower than header and
-    query names: ``key``, ``session`` or ``author`` alone are ordinary data in bodies."""
+def is_secret_field(name: str, *, param: bool = False) -> bool:
+    """True when a field called ``name`` holds a credential: a JSON field, or with
+    ``param=True`` a query parameter or form field. Narrower than the header rule, so that
+    data named ``keyword``, ``author``, ``sort_key`` or ``session_name`` is kept (and keeps
+    telling requests apart)."""
     lowered = name.strip().lower()
     if lowered in _NOT_SECRET_FIELDS:
         return False
-    return lowered in _FIELD_EXACT or is_registered_name(lowered) or any(word in lowered for word in _FIELD_WORDS)
+    exact = _PARAM_EXACT if param else _FIELD_EXACT
+    return lowered in exact or is_registered_name(lowered) or any(word in lowered for word in _FIELD_WORDS)
+
+
+def scrub_url(url: str) -> str:
+    """A URL as it may be stored: user-info, credential parameters (also in URLs nested in
+    parameter values) and registered secrets replaced; the rest is kept exactly, so the
+    path and ordinary parameters still tell requests apart."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return scrub_text(_USERINFO_RE.sub(REDACTED + "@", url)) if "@" in url else scrub_secrets(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        cleaned = _scrub_pairs(pairs)
+        if cleaned != pairs:
+            query = urlencode(cleaned, quote_via=quote)
+    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, scrub_text(parts.fragment)))
+    return scrub_secrets(rebuilt)
+
+
+_USERINFO_RE = re.compile(r"(?i)(?<=://)[^/@\s]{1,256}(?=@)")
+
+
+def scrub_text(text: str) -> str:
+    """Data text as it may be stored: registered secrets, credentials after Bearer / Basic /
+    Digest, and credential parameters of URLs inside it replaced. No other pattern is
+    applied, so ordinary text such as ``author:octocat`` is kept."""
+    if not text:
+        return text
+    text = scrub_secrets(text)
+    text = _SCHEME_VALUE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    if "?" in text or "://" in text:
+        text = _URL_RE.sub(lambda m: scrub_url(m.group(0)), text)
+    return text
+
+
+def _scrub_markup(text: str) -> str:
+    def element(m: t.Match[str]) -> str:
+        if not is_secret_field(m.group(2), param=True):
+            return m.group(0)
+        prefix = m.group(1) or ""
+        return f"<{prefix}{m.group(2)}{m.group(3) or ''}>{REDACTED}</{prefix}{m.group(2)}>"
+    return _MARKUP_RE.sub(element, text) if "</" in text else text
 
 
 def _kind(content_type: str) -> str:
@@ -61,9 +126,19 @@ def _kind(content_type: str) -> str:
         return "json"
     if ct == "application/x-www-form-urlencoded":
         return "form"
+    if ct.startswith("multipart/"):
+        return "multipart"
     if ct.startswith("text/") or ct in ("application/xml", "application/javascript") or ct.endswith("+xml"):
         return "text"
     return "binary" if ct else "unknown"
+
+
+def _param(content_type: str, name: str) -> t.Optional[str]:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == name:
+            return value.strip().strip('"') or None
+    return None
 
 
 def _scrub_json(value: t.Any, secret: bool = False) -> t.Any:
@@ -72,52 +147,71 @@ def _scrub_json(value: t.Any, secret: bool = False) -> t.Any:
     if isinstance(value, list):
         return [_scrub_json(v, secret) for v in value]
     if isinstance(value, str):
-        if secret:
-            return REDACTED
-        return redact_url(value) if "://" in value else scrub_secrets(value)
+        return REDACTED if secret else scrub_text(value)
     if secret and isinstance(value, (int, float)) and not isinstance(value, bool):
         return REDACTED
     return value
 
 
 def _scrub_pairs(pairs: t.Iterable[t.Tuple[str, str]]) -> t.List[t.Tuple[str, str]]:
-    return [(k, REDACTED if is_secret_name(k) else scrub_secrets(v)) for k, v in pairs]
+    return [(k, REDACTED if is_secret_field(k, param=True) else scrub_text(v)) for k, v in pairs]
+
+
+def _scrub_json_text(text: str) -> t.Optional[str]:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return json.dumps(_scrub_json(parsed), ensure_ascii=False)
 
 
 def scrub_body(body: t.Optional[bytes], content_type: str, *, request: bool) -> t.Optional[bytes]:
-    """The body as it may be stored. JSON and form bodies keep their structure with
-    credential values replaced; text bodies lose registered secrets; binary request bodies
-    become a size-and-hash marker; binary response bodies lose registered secrets."""
+    """The body as it may be stored, in its own character set. JSON and form bodies keep
+    their structure with credential values replaced; text (also JSON sent as text/plain,
+    and XML elements named like credentials) is scrubbed; a multipart or binary request
+    body becomes a size-and-hash marker (the multipart boundary, random per upload, is
+    left out of the hash); binary response bodies lose registered secrets."""
     if not body:
         return body
     kind = _kind(content_type)
-    if kind in ("json", "unknown"):
+    if kind == "multipart" and request:
+        boundary = _param(content_type, "boundary")
+        normalised = body.replace(boundary.encode("latin-1"), b"BOUNDARY") if boundary else body
+        digest = hashlib.sha256(normalised).hexdigest()
+        return f"<multipart body: {len(body)} bytes, sha256 {digest}>".encode("ascii")
+    charset = _param(content_type, "charset") or "utf-8"
+    text: t.Optional[str] = None
+    if kind in ("json", "form", "text", "unknown"):
         try:
-            parsed = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            if kind == "json":
-                return scrub_secrets(body.decode("utf-8", "replace")).encode("utf-8")
-            kind = "binary"
-        else:
-            return json.dumps(_scrub_json(parsed), ensure_ascii=False).encode("utf-8")
+            text = body.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            text = None  # not text in its declared charset: keep the bytes
+    if text is None:
+        if request:
+            digest = hashlib.sha256(body).hexdigest()
+            return f"<binary body: {len(body)} bytes, sha256 {digest}>".encode("ascii")
+        return scrub_secrets(body.decode("latin-1")).encode("latin-1")
     if kind == "form":
-        text = body.decode("utf-8", "replace")
-        return urlencode(_scrub_pairs(parse_qsl(text, keep_blank_values=True))).encode("ascii")
-    if kind == "text":
-        return scrub_secrets(body.decode("utf-8", "replace")).encode("utf-8")
-    if request:
-        digest = hashlib.sha256(body).hexdigest()
-        return f"<binary body: {len(body)} bytes, sha256 {digest}>".encode("ascii")
-    return scrub_secrets(body.decode("latin-1")).encode("latin-1")
+        scrubbed = urlencode(_scrub_pairs(parse_qsl(text, keep_blank_values=True)))
+    elif kind in ("json", "unknown") or text.lstrip()[:1] in ("{", "["):
+        as_json = _scrub_json_text(text)
+        scrubbed = as_json if as_json is not None else _scrub_markup(scrub_text(text))
+    else:
+        scrubbed = _scrub_markup(scrub_text(text))
+    try:
+        return scrubbed.encode(charset)
+    except (UnicodeEncodeError, LookupError):
+        return scrubbed.encode("utf-8")
 
 
 def scrub_headers(headers: t.Mapping[str, str], extra_names: t.AbstractSet[str] = frozenset()) -> t.Dict[str, str]:
-    """Headers as they may be stored: credential headers' values replaced, registered secret
-    values scrubbed from the others."""
+    """Headers as they may be stored: credential headers' values replaced (any name that
+    looks like a credential, in any letter case); the others scrubbed as text, so a token in
+    a ``Location``, ``Link`` or ``Referer`` URL is replaced too."""
     out: t.Dict[str, str] = {}
     for name, value in headers.items():
         secret = name.lower() in extra_names or is_secret_name(name)
-        out[name] = REDACTED if secret else scrub_secrets(str(value))
+        out[name] = REDACTED if secret else scrub_text(str(value))
     return out
 
 
@@ -148,7 +242,7 @@ def scrub_request(method: str, url: str, headers: t.Mapping[str, str], body: t.A
         stored = scrub_body(raw, str(content_type), request=True)
     else:  # a file or generator: never read here (it would be consumed)
         stored = b"<streamed body>"
-    return ScrubbedRequest(method.upper(), redact_url(url), scrubbed_headers, stored)
+    return ScrubbedRequest(method.upper(), scrub_url(url), scrubbed_headers, stored)
 
 
 def _json_leaves(value: t.Any, path: str, out: t.Dict[str, str]) -> None:
@@ -183,9 +277,8 @@ class Canonical:
     headers: t.Tuple[t.Tuple[str, str], ...]
 
     def text(self) -> str:
-        query = urlencode(self.query)
-        headers = "\n".join(f"{k}: {v}" for k, v in self.headers)
-        return f"{self.method} {self.origin}{self.path}?{query}\n{headers}\n\n{self.body}"
+        """An unambiguous serialisation of every matched part (what the key hashes)."""
+        return json.dumps([self.method, self.origin, self.path, self.query, self.headers, self.body])
 
     @property
     def key(self) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import copy
+import base64
+import datetime
+import io
+import json
 import os
 import threading
 import typing as t
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from luco_client._redact import redact_url
 from luco_client.errors import ConfigurationError, ReplayMissError
@@ -19,11 +23,9 @@ from luco_client.transport._replay.canonical import (
     scrub_body,
     scrub_headers,
     scrub_request,
+    scrub_url,
 )
 from luco_client.transport._replay.storage import ReplayStorage, SQLiteReplayStorage
-
-if t.TYPE_CHECKING:
-    from requests_cache.models import CachedResponse
 
 __all__ = ["Replay", "MODES"]
 
@@ -84,7 +86,8 @@ class Replay:
         self._lock = threading.Lock()
         self._cursor: t.Dict[str, int] = {}      # base key -> entries used (replay) or written (record)
         self._known: t.Dict[str, bool] = {}      # record-missing: base key had a recording at first sight
-        self._cache: t.Dict[str, t.Optional[CachedResponse]] = {}  # replay: entries already read
+        self._cache: t.Dict[str, t.Optional[_Entry]] = {}  # replay mode: entries already decoded
+        self._texts: t.Optional[t.Dict[str, str]] = None  # replay mode: the whole recording
 
     @property
     def offline(self) -> bool:
@@ -100,16 +103,30 @@ class Replay:
     def match(self, request: requests.PreparedRequest,
               extra_names: t.AbstractSet[str] = frozenset()) -> t.Tuple[ScrubbedRequest, Canonical]:
         """The scrubbed request and its canonical form (computed once per call)."""
-        scrubbed = scrub_request(request.method or "GET", request.url or "", request.headers, request.body,
+        headers: t.Mapping[str, str] = request.headers
+        if self.offline and not self.match_headers:  # nothing will be stored: keep only what matching reads
+            headers = {k: v for k, v in headers.items() if k.lower() == "content-type"}
+        scrubbed = scrub_request(request.method or "GET", request.url or "", headers, request.body,
                                  self.credential_headers | extra_names)
         return scrubbed, canonical(scrubbed, match_headers=self.match_headers, ignore=self.ignore)
 
-    def _load(self, key: str) -> t.Optional[CachedResponse]:
-        if self.offline:  # a replay-only run never changes the storage: read each entry once
-            if key not in self._cache:
-                self._cache[key] = self.storage.load(key)
-            return self._cache[key]
-        return self.storage.load(key)
+    def _load(self, key: str) -> t.Optional[_Entry]:
+        if self.offline:  # a replay-only run never changes the storage: read it all once
+            if key in self._cache:
+                return self._cache[key]
+            if self._texts is None:
+                self._texts = self.storage.load_all()
+            text = self._texts.get(key)
+            document = None if text is None else self.storage.load(key, text)
+        else:
+            document = self.storage.load(key)
+        try:
+            entry = None if document is None else _entry(document)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise self.storage._error(f"entry {key} is not a recording this version can read", exc) from None
+        if self.offline:
+            self._cache[key] = entry
+        return entry
 
     # ------------------------------------------------------------------ lookup
 
@@ -124,7 +141,7 @@ class Replay:
             if self.mode == "record-missing":
                 known = self._known.get(base)
                 if known is None:
-                    known = self._known[base] = self.storage.load(f"{base}.1") is not None
+                    known = self._known[base] = self._load(f"{base}.1") is not None
                 if not known:
                     return None
             used = self._cursor.get(base, 0)
@@ -135,7 +152,7 @@ class Replay:
                 stored = self._load(f"{base}.{used}")  # the sequence is used up: repeat its last
         if stored is None:
             raise self._miss(request, match)
-        return _fresh(stored, request)
+        return _response(stored, request)
 
     def _miss(self, request: requests.PreparedRequest, match: Canonical) -> ReplayMissError:
         nearest: t.Optional[Canonical] = None
@@ -143,12 +160,11 @@ class Replay:
         for key in self.storage.list_keys():
             if not key.endswith(".1"):
                 continue
-            stored = self._load(key)
-            if stored is None or stored.request is None:
+            document = self.storage.load(key)
+            stored = None if document is None else _stored_request(document)
+            if stored is None:
                 continue
-            candidate = canonical(ScrubbedRequest(
-                str(stored.request.method), str(stored.request.url), dict(stored.request.headers),
-                stored.request.body), match_headers=self.match_headers, ignore=self.ignore)
+            candidate = canonical(stored, match_headers=self.match_headers, ignore=self.ignore)
             diff = differences(candidate, match, limit=1000)
             if nearest is None or _closer(diff, best):
                 nearest, best = candidate, diff
@@ -173,18 +189,17 @@ class Replay:
     def record(self, scrubbed: ScrubbedRequest, match: Canonical, response: requests.Response,
                extra_names: t.AbstractSet[str] = frozenset()) -> None:
         """Store one exchange as the next entry of its sequence (the body must be read)."""
-        from requests.structures import CaseInsensitiveDict
         from requests_cache.models import CachedRequest, CachedResponse
 
         headers = scrub_headers(response.headers, self.credential_headers | extra_names)
         content_type = str(response.headers.get("Content-Type", ""))
         entry = CachedResponse(
             content=scrub_body(response.content, content_type, request=False) or b"",
-            encoding=response.encoding or "utf-8",
+            encoding=t.cast(str, response.encoding),  # None stays None (binary bodies)
             headers=CaseInsensitiveDict(headers),
             reason=response.reason,
             status_code=response.status_code,
-            url=redact_url(response.url or scrubbed.url),
+            url=scrub_url(response.url or scrubbed.url),
             elapsed=response.elapsed,
             request=CachedRequest(body=scrubbed.body, headers=CaseInsensitiveDict(dict(scrubbed.headers)),
                                   method=scrubbed.method, url=scrubbed.url),
@@ -196,7 +211,7 @@ class Replay:
             self.storage.save(f"{base}.{number}", entry)
             if number == 1:  # a new recording of this request: drop the tail of an older one
                 stale = 2
-                while self.storage.load(f"{base}.{stale}") is not None:
+                while self.storage.contains(f"{base}.{stale}"):
                     self.storage.remove(f"{base}.{stale}")
                     stale += 1
 
@@ -208,16 +223,100 @@ def _closer(diff: t.List[t.Tuple[str, str, str]], best: t.List[t.Tuple[str, str,
     return rank(diff) < rank(best)
 
 
-def _fresh(stored: CachedResponse, request: requests.PreparedRequest) -> requests.Response:
-    """A response object for this attempt: a shallow copy of the stored one with its own
-    headers, body stream and the live request (the stored request is the scrubbed one)."""
-    from requests.structures import CaseInsensitiveDict
-    from requests_cache.models import CachedHTTPResponse
+class _Entry(t.NamedTuple):
+    """A decoded recording, ready to become a response."""
 
-    response = copy.copy(stored)
-    response.headers = CaseInsensitiveDict(stored.headers)
-    response.raw = CachedHTTPResponse.from_cached_response(response)
-    response.request = request  # type: ignore[assignment]
-    response.url = request.url or response.url
-    response.history = []
+    status: int
+    reason: t.Optional[str]
+    encoding: t.Optional[str]
+    headers: t.Tuple[t.Tuple[str, str], ...]
+    content: bytes
+    elapsed: float
+
+
+class _ReplayedBody(io.BytesIO):
+    """``response.raw`` of a replayed response: the body as a stream, no connection."""
+
+    _original_response = None
+
+    def __init__(self, content: bytes, status: int, headers: t.Mapping[str, str]) -> None:
+        super().__init__(content)
+        self.status = status
+        self.headers = headers
+
+    def release_conn(self) -> None:
+        """Nothing to give back: no connection was used."""
+
+    def stream(self, amt: int = 65536, decode_content: t.Any = None) -> t.Iterator[bytes]:
+        while True:
+            chunk = self.read(amt)
+            if not chunk:
+                return
+            yield chunk
+
+
+def _entry(document: t.Dict[str, t.Any]) -> _Entry:
+    """Decode a stored document (the requests-cache ``CachedResponse`` layout, with JSON
+    and text bodies decoded)."""
+    from requests_cache._utils import is_json_content_type
+
+    headers = {str(k): str(v) for k, v in document.get("headers", {}).items()}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    encoding = document.get("encoding")
+    if "_decoded_content" in document:
+        decoded = document["_decoded_content"]
+        if is_json_content_type(content_type) or not isinstance(decoded, str):
+            decoded = json.dumps(decoded)
+        content = decoded.encode("utf-8")
+        encoding = "utf-8"
+        for name in headers:
+            if name.lower() == "content-length":
+                headers[name] = str(len(content))
+    else:
+        content = base64.b64decode(document.get("_content") or "")
+    elapsed = document.get("elapsed") or 0.0
+    return _Entry(int(document["status_code"]), document.get("reason"), encoding, tuple(headers.items()),
+                  content, float(elapsed) if isinstance(elapsed, (int, float)) else 0.0)
+
+
+def _stored_request(document: t.Dict[str, t.Any]) -> t.Optional[ScrubbedRequest]:
+    request = document.get("request")
+    if not isinstance(request, dict):
+        return None
+    if "body_json" in request:
+        body: t.Optional[bytes] = json.dumps(request["body_json"]).encode("utf-8")
+    elif isinstance(request.get("body_text"), str):
+        body = request["body_text"].encode("utf-8")
+    elif isinstance(request.get("body"), str):
+        body = base64.b64decode(request["body"])
+    else:
+        body = None
+    headers = request.get("headers")
+    if not isinstance(headers, dict):
+        headers = {}
+    return ScrubbedRequest(str(request.get("method", "GET")), str(request.get("url", "")),
+                           {str(k): str(v) for k, v in headers.items()}, body)
+
+
+def _response(entry: _Entry, request: requests.PreparedRequest) -> requests.Response:
+    """A fresh response object for one replayed attempt (its own headers and body stream),
+    carrying the live request (the stored one is the scrubbed copy)."""
+    response = requests.Response()
+    response.status_code = entry.status
+    response.reason = entry.reason  # type: ignore[assignment]
+    response.headers = CaseInsensitiveDict(dict(entry.headers))
+    response._content = entry.content
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.encoding = entry.encoding
+    response.raw = _ReplayedBody(entry.content, entry.status, response.headers)
+    response.url = request.url or ""
+    response.request = request
+    response.elapsed = datetime.timedelta(seconds=entry.elapsed)
+    response.from_cache = True  # type: ignore[attr-defined]  # as requests-cache marks its hits
     return response
+
+
+def rewind_body(response: requests.Response) -> None:
+    """After recording read a streamed body, give ``response.raw`` the body back, so that
+    ``shutil.copyfileobj(response.raw, f)`` still gets every byte."""
+    response.raw = _ReplayedBody(response.content, response.status_code, response.headers)

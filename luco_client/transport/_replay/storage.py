@@ -101,24 +101,44 @@ class ReplayStorage:
     def close(self) -> None:
         """Release connections or files (default: nothing to do)."""
 
+    def read_all(self) -> t.Dict[str, str]:
+        """Every stored document by key (replay mode reads the whole recording once).
+        The default reads keys one by one; storages override it with a bulk read."""
+        documents = {}
+        for key in self.keys():
+            text = self.read_text(key)
+            if text is not None:
+                documents[key] = text
+        return documents
+
     # -------------------------------------------------------------- used by Replay
 
-    def load(self, key: str) -> t.Optional[CachedResponse]:
-        """The response stored under ``key`` (``None`` if absent); a document that cannot
-        be read raises ReplayStorageError naming the storage and the key."""
+    def load_all(self) -> t.Dict[str, str]:
+        """:meth:`read_all`, with failures reported as ReplayStorageError."""
         try:
-            text = self.read_text(key)
+            return self.read_all()
         except Exception as exc:
-            raise self._error(f"cannot read entry {key}", exc) from None
+            raise self._error("cannot read the recording", exc) from None
+
+    def load(self, key: str, text: t.Optional[str] = None) -> t.Optional[t.Dict[str, t.Any]]:
+        """The JSON document stored under ``key`` (``None`` if absent), or decoded from
+        ``text`` when the caller already read it; a document that cannot be read raises
+        ReplayStorageError naming the storage and the key."""
+        if text is None:
+            try:
+                text = self.read_text(key)
+            except Exception as exc:
+                raise self._error(f"cannot read entry {key}", exc) from None
         if text is None:
             return None
         try:
-            response = serializer().loads(text)
-        except Exception as exc:
+            document = json.loads(text)
+        except ValueError as exc:
             raise self._error(f"entry {key} is not a recording this version can read", exc) from None
-        if response is None or not hasattr(response, "status_code"):
+        if not isinstance(document, dict) or not isinstance(document.get("status_code"), int) \
+                or not isinstance(document.get("headers", {}), dict):
             raise self._error(f"entry {key} is not a recording this version can read", None)
-        return t.cast("CachedResponse", response)
+        return document
 
     def save(self, key: str, response: CachedResponse) -> None:
         """Store ``response`` under ``key``; failures raise ReplayStorageError (never a
@@ -131,6 +151,13 @@ class ReplayStorage:
             self.write_text(key, text)
         except Exception as exc:
             raise self._error(f"cannot write entry {key}", exc) from None
+
+    def contains(self, key: str) -> bool:
+        """Whether ``key`` holds a document; failures raise ReplayStorageError."""
+        try:
+            return self.read_text(key) is not None
+        except Exception as exc:
+            raise self._error(f"cannot read entry {key}", exc) from None
 
     def remove(self, key: str) -> None:
         """Delete ``key``, reporting failures as ReplayStorageError."""
@@ -198,6 +225,12 @@ class SQLiteReplayStorage(_DictStorage):
             raise self._error("cannot open the database", exc) from None
         self.path = str(self._dict.db_path)
 
+    def read_all(self) -> t.Dict[str, str]:
+        """One query for the whole recording."""
+        with self._dict.connection() as con:
+            rows = con.execute(f"SELECT key, value FROM {self._dict.table_name}").fetchall()
+        return {str(k): v.decode("utf-8") if isinstance(v, bytes) else str(v) for k, v in rows}
+
 
 class JSONDirReplayStorage(_DictStorage):
     """Recordings as one indented JSON file per exchange in ``directory`` (created if
@@ -244,3 +277,15 @@ class RedisReplayStorage(_DictStorage):
         self.namespace = namespace
         client = connection if connection is not None else redis.Redis.from_url(t.cast(str, url))
         self._dict = RedisDict(namespace, connection=client, serializer=None, ttl=False)
+
+    def read_all(self) -> t.Dict[str, str]:
+        """Batched MGETs instead of one round trip per entry."""
+        keys = list(self.keys())
+        documents: t.Dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            values = self._dict.connection.mget([self._dict._bkey(k) for k in batch])
+            for key, value in zip(batch, values):
+                if value is not None:
+                    documents[key] = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        return documents
