@@ -28,6 +28,7 @@ form fields, and normalises JSON bodies (sorted keys, no whitespace).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -68,10 +69,15 @@ def is_secret_field(name: str, *, param: bool = False) -> bool:
     data named ``keyword``, ``author``, ``sort_key`` or ``session_name`` is kept (and keeps
     telling requests apart)."""
     lowered = name.strip().lower()
+    return is_registered_name(lowered) or _by_rule(lowered, param)
+
+
+@functools.lru_cache(maxsize=4096)
+def _by_rule(lowered: str, param: bool) -> bool:
     if lowered in _NOT_SECRET_FIELDS:
         return False
     exact = _PARAM_EXACT if param else _FIELD_EXACT
-    return lowered in exact or is_registered_name(lowered) or any(word in lowered for word in _FIELD_WORDS)
+    return lowered in exact or any(word in lowered for word in _FIELD_WORDS)
 
 
 def scrub_url(url: str) -> str:
