@@ -425,3 +425,23 @@ def test_bodies_survive_recording_byte_for_byte_or_text_for_text(server: FlakySe
         s.post(server.url + "/upload", files={"f": ("a.txt", b"same content")})  # a new random boundary
         with pytest.raises(ReplayMissError):
             s.post(server.url + "/upload", files={"f": ("a.txt", b"other content")})
+
+
+def test_a_recording_is_json_and_a_binary_object_file_is_refused(server: FlakyServer, tmp_path: t.Any) -> None:
+    """gracy v1 stored replays with a binary object serializer (loading one runs code)."""
+    import sqlite3
+
+    storage = str(tmp_path / "c.sqlite")
+    with GracefulSession(replay=Replay("record", storage)) as s:
+        s.get(server.url + "/j")
+    with sqlite3.connect(storage) as db:
+        (value,) = db.execute("SELECT value FROM replay").fetchone()
+    assert json.loads(value)["status_code"] == 200  # plain JSON text
+    directory = tmp_path / "d"
+    with GracefulSession(replay=Replay("record", JSONDirReplayStorage(directory))) as s:
+        s.get(server.url + "/j")
+    (path,) = directory.glob("*.json")
+    path.write_bytes(b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93.")
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(directory))) as s, \
+            pytest.raises(ReplayStorageError, match="cannot read the recording"):
+        s.get(server.url + "/j")
