@@ -9,6 +9,23 @@ into a ``requests.Session``. See :mod:`luco_client.transport` for the transport,
 from luco_client import _logging  # noqa: F401  - installs the package NullHandler
 from luco_client._clock import SYSTEM_CLOCK, Clock, SystemClock
 from luco_client._version import __version__
+from luco_client.client import (
+    ApiClient,
+    BaseEndpoint,
+    CursorPaginator,
+    Endpoint,
+    GracefulValidator,
+    Namespace,
+    OffsetPaginator,
+    PageNumberPaginator,
+    RateLimitBackoffHook,
+    RequestContext,
+    RetryAfterBackoffHook,
+    Settings,
+    UserDefinedError,
+    graceful,
+    graceful_generator,
+)
 from luco_client.errors import (
     AttemptRecord,
     AuthenticationError,
@@ -118,6 +135,22 @@ __all__ = [
     "Clock",
     "SystemClock",
     "SYSTEM_CLOCK",
+    # client layer
+    "ApiClient",
+    "Namespace",
+    "Settings",
+    "Endpoint",
+    "BaseEndpoint",
+    "graceful",
+    "graceful_generator",
+    "GracefulValidator",
+    "UserDefinedError",
+    "RequestContext",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "CursorPaginator",
+    "RetryAfterBackoffHook",
+    "RateLimitBackoffHook",
     # errors
     "Phase",
     "AttemptRecord",

@@ -22,6 +22,7 @@ from luco_client.testing._flaky import (
     max_in_window,
     reserve_port,
 )
+from luco_client.testing._pokemon import PokemonServer
 
 __all__ = [
     "FlakyServer",
@@ -39,4 +40,5 @@ __all__ = [
     "reserve_port",
     "max_in_window",
     "FakeClock",
+    "PokemonServer",
 ]
