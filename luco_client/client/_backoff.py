@@ -18,8 +18,6 @@ Attempts already on the wire finish; requests made inside hooks are not held.
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import logging
 import math
 import typing as t
@@ -29,6 +27,7 @@ from luco_client.client._context import RequestContext
 from luco_client.client._errors import render_message
 from luco_client.errors import ConfigurationError
 from luco_client.events import LogEvent, LogLevel
+from luco_client.transport._retry import parse_retry_after  # one Retry-After parser for retries and hooks
 
 __all__ = ["RetryAfterBackoffHook", "RateLimitBackoffHook", "parse_retry_after"]
 
@@ -37,29 +36,6 @@ log = logging.getLogger("luco_client.client.hooks")
 _RETRY_AFTER_MESSAGE = ("{UENDPOINT} produced {STATUS} and requested to wait {RETRY_AFTER}s "
                         "- waiting {RETRY_AFTER_ACTUAL_WAIT}s")
 _RATE_LIMIT_MESSAGE = "{UENDPOINT} got rate limited ({STATUS}), waiting for {WAIT_TIME}s"
-
-
-def parse_retry_after(value: t.Optional[str], now: float) -> t.Optional[float]:
-    """Seconds asked by a ``Retry-After`` value: delta-seconds or an HTTP-date (compared
-    with ``now``, wall-clock seconds). ``None`` when absent or unreadable; never negative."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        seconds = when.timestamp() - now
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def _statuses(value: t.Iterable[int]) -> t.FrozenSet[int]:

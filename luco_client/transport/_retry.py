@@ -29,7 +29,7 @@ from luco_client.errors import ConfigurationError, Phase, TransportError
 from luco_client.events import LogEvent, LogLevel
 from luco_client.transport._compat import MaxRetryError, Retry
 
-__all__ = ["GracefulRetry", "DEFAULT_RETRY_ON", "SAFE_METHODS", "Decision", "Action"]
+__all__ = ["GracefulRetry", "DEFAULT_RETRY_ON", "SAFE_METHODS", "Decision", "Action", "parse_retry_after"]
 
 RetryOnItem = t.Union[int, t.Type[BaseException]]
 RetryOn = t.Union[None, RetryOnItem, t.Collection[RetryOnItem]]
@@ -50,6 +50,31 @@ _UNSET: t.Any = object()
 _LUCO_FIELDS = ("max_attempts", "delay", "delay_modifier", "max_delay", "jitter", "retry_on",
                 "overrides", "on_exhausted", "respect_retry_after", "max_retry_after",
                 "deadline", "log_before", "log_after", "log_exhausted", "clock", "random")
+
+
+
+def parse_retry_after(value: t.Optional[str], now: float) -> t.Optional[float]:
+    """Seconds asked by a ``Retry-After`` value: delta-seconds (int or float) or an HTTP-date
+    compared with ``now`` (wall-clock seconds). ``None`` when absent or unreadable; never
+    negative."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = when.timestamp() - now
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 class Action(str, enum.Enum):
@@ -249,26 +274,8 @@ class GracefulRetry(Retry):
         return max(0.0, min(self.max_delay, raw))
 
     def retry_after_seconds(self, value: t.Optional[str]) -> t.Optional[float]:
-        """Parse ``Retry-After``: seconds (int or float) or an HTTP-date. ``None`` if absent
-        or unreadable; never negative."""
-        if value is None:
-            return None
-        text = str(value).strip()
-        try:
-            seconds = float(text)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                return None
-            if when is None:
-                return None
-            if when.tzinfo is None:  # RFC 9110 dates are GMT
-                when = when.replace(tzinfo=datetime.timezone.utc)
-            seconds = when.timestamp() - self.clock.time()
-        if not math.isfinite(seconds):
-            return None
-        return max(0.0, seconds)
+        """Parse ``Retry-After`` against this policy's clock (see :func:`parse_retry_after`)."""
+        return parse_retry_after(value, self.clock.time())
 
     def covers(self, status: t.Optional[int], error: t.Optional[BaseException]) -> bool:
         """Whether ``retry_on`` asks to retry this failure."""
