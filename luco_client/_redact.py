@@ -122,6 +122,12 @@ def register_secret(value: str, *, long_lived: bool = False) -> None:
     _SECRETS.add(value, long_lived)
 
 
+def has_registered_secrets() -> bool:
+    """True once a secret value was registered (until then :func:`scrub_secrets` changes
+    nothing)."""
+    return bool(_SECRETS._snapshot)
+
+
 def scrub_secrets(text: str) -> str:
     """Replace registered secret values in ``text`` (no pattern matching)."""
     return _SECRETS.scrub(text)

@@ -164,7 +164,8 @@ class CallRunner:
         }
 
     def _credential_names(self) -> t.FrozenSet[str]:
-        return frozenset(h.lower() for h in getattr(self.request, "credential_headers", ()))
+        names = getattr(self.request, "credential_headers", ())
+        return frozenset(h.lower() for h in names) if names else frozenset()
 
     def _replay_match(self) -> t.Tuple[t.Any, t.Any]:
         """(scrubbed request, canonical form), computed once per call."""
@@ -200,12 +201,12 @@ class CallRunner:
             self.clock.sleep(wait)
             waited += wait
 
-    def _attempt(self, send_kwargs: t.Dict[str, t.Any], info: AttemptInfo,
+    def _attempt(self, send_kwargs: t.Dict[str, t.Any], info: t.Optional[AttemptInfo],
                  replayed: t.Optional[requests.Response]) -> t.Tuple[_Outcome, float]:
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise self._deadline_error("no time left for the next attempt")
-        if self.hooks:
+        if info is not None:  # there are hooks
             with bypass():
                 for hook in self.hooks:
                     before = getattr(hook, "before", None)
@@ -265,7 +266,7 @@ class CallRunner:
             end_attempt()
         if self.replay is not None:
             scrubbed, match = self._replay_match()
-            if self.replay.wants_recording(match):
+            if scrubbed is not None and self.replay.wants_recording(match):
                 try:
                     self.replay.record(scrubbed, match, response, self._credential_names())
                 except ReplayStorageError as exc:
@@ -318,7 +319,7 @@ class CallRunner:
             number = self.number
             replayed = self._lookup()
             self.replaying = replayed is not None
-            info = self._info()
+            info = self._info() if self.hooks else None
             outcome, throttle_wait = self._attempt(send_kwargs, info, replayed)
             success = self._is_success(outcome)
             stats.record_attempt(self.method, self.template, started=outcome.started,
@@ -330,12 +331,14 @@ class CallRunner:
                                    outcome.elapsed, throttle_wait)
             self.attempts.append(record)
             if success:
-                self._after_hooks(info, outcome, RetryState(number, self.max_attempts, False, 0.0, None))
+                if info is not None:
+                    self._after_hooks(info, outcome, RetryState(number, self.max_attempts, False, 0.0, None))
                 return self._finish_response(t.cast(requests.Response, outcome.response))
             decision = self._decide(policy, outcome)
             retrying = decision.action is Action.RETRY
-            self._after_hooks(info, outcome, RetryState(number, self.max_attempts, retrying,
-                                                        decision.delay if retrying else 0.0, outcome.cause))
+            if info is not None:
+                self._after_hooks(info, outcome, RetryState(number, self.max_attempts, retrying,
+                                                            decision.delay if retrying else 0.0, outcome.cause))
             if not retrying:
                 return self._stop(decision, outcome)
             self.attempts[-1] = record._replace(delay_after=decision.delay)
@@ -350,8 +353,6 @@ class CallRunner:
             policy = decision.policy
 
     def _after_hooks(self, info: AttemptInfo, outcome: _Outcome, retry: RetryState) -> None:
-        if not self.hooks:
-            return
         result = outcome.error if outcome.error is not None else outcome.response
         with bypass():
             for hook in self.hooks:

@@ -34,12 +34,13 @@ import json
 import re
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from luco_client._redact import REDACTED, is_registered_name, is_secret_name, scrub_secrets
+from luco_client._redact import REDACTED, has_registered_secrets, is_registered_name, is_secret_name, scrub_secrets
+from luco_client.transport._urls import split_url
 
 __all__ = ["ScrubbedRequest", "Canonical", "scrub_request", "scrub_headers", "scrub_body", "scrub_url",
-           "scrub_text", "canonical", "differences", "is_secret_field"]
+           "scrub_text", "canonical", "match_canonical", "differences", "is_secret_field"]
 
 #: Field and parameter names holding credentials contain one of these (case-insensitive).
 _FIELD_WORDS = ("token", "secret", "password", "passwd", "passcode", "credential", "signature", "apikey", "api_key",
@@ -85,20 +86,28 @@ def scrub_url(url: str) -> str:
     parameter values) and registered secrets replaced; the rest is kept exactly, so the
     path and ordinary parameters still tell requests apart."""
     try:
-        parts = urlsplit(url)
+        parts = split_url(url)
     except ValueError:
         return scrub_text(_USERINFO_RE.sub(REDACTED + "@", url)) if "@" in url else scrub_secrets(url)
+    query, _ = _scrub_query(parts.query)
+    return scrub_secrets(_rebuild(parts, query))
+
+
+def _scrub_query(query: str) -> t.Tuple[str, t.List[t.Tuple[str, str]]]:
+    """The query as stored (unchanged unless a value was scrubbed) and its scrubbed pairs."""
+    if not query:
+        return query, []
+    pairs = parse_qsl(query, keep_blank_values=True)
+    cleaned = _scrub_pairs(pairs)
+    return (query if cleaned == pairs else urlencode(cleaned, quote_via=quote)), cleaned
+
+
+def _rebuild(parts: SplitResult, query: str) -> str:
+    """``scrub_url`` before its registered-secret scrub of the whole URL."""
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        cleaned = _scrub_pairs(pairs)
-        if cleaned != pairs:
-            query = urlencode(cleaned, quote_via=quote)
-    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, scrub_text(parts.fragment)))
-    return scrub_secrets(rebuilt)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, scrub_text(parts.fragment)))
 
 
 _USERINFO_RE = re.compile(r"(?i)(?<=://)[^/@\s]{1,256}(?=@)")
@@ -111,7 +120,8 @@ def scrub_text(text: str) -> str:
     if not text:
         return text
     text = scrub_secrets(text)
-    text = _SCHEME_VALUE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    if " " in text or "\t" in text:  # a scheme word is followed by a space or a tab
+        text = _SCHEME_VALUE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     if "?" in text or "://" in text:
         text = _URL_RE.sub(lambda m: scrub_url(m.group(0)), text)
     return text
@@ -127,6 +137,8 @@ def _scrub_markup(text: str) -> str:
 
 
 def _kind(content_type: str) -> str:
+    if not content_type:
+        return "unknown"
     ct = content_type.split(";", 1)[0].strip().lower()
     if ct == "application/json" or ct.endswith("+json") or (ct.startswith("application/") and "json" in ct):
         return "json"
@@ -243,12 +255,15 @@ def scrub_request(method: str, url: str, headers: t.Mapping[str, str], body: t.A
     """Scrub a prepared request's parts (``body`` as requests prepared it)."""
     scrubbed_headers = scrub_headers(headers, extra_names)
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    stored = _scrub_request_body(body, str(content_type))
+    return ScrubbedRequest(method.upper(), scrub_url(url), scrubbed_headers, stored)
+
+
+def _scrub_request_body(body: t.Any, content_type: str) -> t.Optional[bytes]:
     if body is None or isinstance(body, (bytes, str)):
         raw = body.encode("utf-8") if isinstance(body, str) else body
-        stored = scrub_body(raw, str(content_type), request=True)
-    else:  # a file or generator: never read here (it would be consumed)
-        stored = b"<streamed body>"
-    return ScrubbedRequest(method.upper(), scrub_url(url), scrubbed_headers, stored)
+        return scrub_body(raw, content_type, request=True)
+    return b"<streamed body>"  # a file or generator: never read here (it would be consumed)
 
 
 def _json_leaves(value: t.Any, path: str, out: t.Dict[str, str]) -> None:
@@ -286,11 +301,11 @@ class Canonical:
         """An unambiguous serialisation of every matched part (what the key hashes)."""
         return json.dumps([self.method, self.origin, self.path, self.query, self.headers, self.body])
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """``<method>_<host-and-path slug>_<hash>``: readable, and safe as a file name."""
         digest = hashlib.sha256(self.text().encode("utf-8")).hexdigest()[:20]
-        host = urlsplit(self.origin).hostname or ""
+        host = _slug_host(self.origin)
         slug = _SLUG_RE.sub("-", f"{host}{self.path}".lower()).strip("-")[:60].rstrip("-")
         return f"{self.method.lower()}_{slug or 'root'}_{digest}"
 
@@ -321,14 +336,49 @@ def canonical(request: ScrubbedRequest, *, match_headers: t.Sequence[str] = (),
               ignore: t.AbstractSet[str] = frozenset()) -> Canonical:
     """The canonical form of a scrubbed request. ``ignore`` names query parameters, form
     fields and JSON fields (at any depth) left out of matching."""
-    parts = urlsplit(request.url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    query = tuple(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ignore))
-    kind = _kind(request.content_type)
-    raw = (request.body or b"").decode("utf-8", "replace")
+    parts = split_url(request.url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return _canonical(request.method, parts, pairs, content_type=request.content_type, stored_body=request.body,
+                      headers=request.headers, match_headers=match_headers, ignore=ignore)
+
+
+def match_canonical(method: str, url: str, headers: t.Mapping[str, str], body: t.Any,
+                    extra_names: t.AbstractSet[str] = frozenset(), *, match_headers: t.Sequence[str] = (),
+                    ignore: t.AbstractSet[str] = frozenset()) -> Canonical:
+    """``canonical(scrub_request(...))`` without building the stored copy (what a
+    replay-only session needs): the URL is split and its query scrubbed once. ``headers``
+    needs to hold only ``Content-Type`` and the ``match_headers``. When the URL holds
+    user-info or a registered secret, this takes the long way (equal results either way;
+    the tests compare both on many requests)."""
+    try:
+        parts = split_url(url)
+    except ValueError:
+        parts = None
+    if parts is None or "@" in parts.netloc:
+        return canonical(scrub_request(method, url, headers, body, extra_names),
+                         match_headers=match_headers, ignore=ignore)
+    query, pairs = _scrub_query(parts.query)
+    if has_registered_secrets():
+        rebuilt = _rebuild(parts, query)
+        if scrub_secrets(rebuilt) != rebuilt:
+            return canonical(scrub_request(method, url, headers, body, extra_names),
+                             match_headers=match_headers, ignore=ignore)
+    # The stored URL would be the rebuilt one, which splits back to ``parts`` and ``pairs``.
+    scrubbed_headers = scrub_headers(headers, extra_names)
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    stored_type = next((v for k, v in scrubbed_headers.items() if k.lower() == "content-type"), "")
+    return _canonical(method, parts, pairs, content_type=stored_type,
+                      stored_body=_scrub_request_body(body, str(content_type)), headers=scrubbed_headers,
+                      match_headers=match_headers, ignore=ignore)
+
+
+def _canonical(method: str, parts: SplitResult, pairs: t.List[t.Tuple[str, str]], *, content_type: str,
+               stored_body: t.Optional[bytes], headers: t.Mapping[str, str], match_headers: t.Sequence[str],
+               ignore: t.AbstractSet[str]) -> Canonical:
+    origin = _origin(parts.scheme, parts.netloc)
+    query = tuple(sorted((k, v) for k, v in pairs if k not in ignore)) if pairs else ()
+    kind = _kind(content_type)
+    raw = (stored_body or b"").decode("utf-8", "replace")
     body = raw
     if raw and kind in ("json", "unknown"):
         try:
@@ -338,12 +388,29 @@ def canonical(request: ScrubbedRequest, *, match_headers: t.Sequence[str] = (),
         except ValueError:
             kind = "text"
     elif raw and kind == "form":
-        pairs = sorted((k, v) for k, v in parse_qsl(raw, keep_blank_values=True) if k not in ignore)
-        body = urlencode(pairs)
-    wanted = {h.lower() for h in match_headers}
-    headers = tuple(sorted((k.lower(), v) for k, v in request.headers.items() if k.lower() in wanted))
-    origin = urlunsplit((scheme, netloc, "", "", ""))
-    return Canonical(request.method.upper(), origin, parts.path or "/", query, kind, body, headers)
+        form = sorted((k, v) for k, v in parse_qsl(raw, keep_blank_values=True) if k not in ignore)
+        body = urlencode(form)
+    found: t.Tuple[t.Tuple[str, str], ...] = ()
+    if match_headers:
+        wanted = {h.lower() for h in match_headers}
+        found = tuple(sorted((k.lower(), v) for k, v in headers.items() if k.lower() in wanted))
+    return Canonical(method.upper(), origin, parts.path or "/", query, kind, body, found)
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(scheme: str, netloc: str) -> str:
+    """``scheme://host[:port]``, lower case, the default port left out."""
+    parts = SplitResult(scheme, netloc, "", "", "")
+    scheme = scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, "", "", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _slug_host(origin: str) -> str:
+    return urlsplit(origin).hostname or ""
 
 
 def differences(recorded: Canonical, sent: Canonical, limit: int = 12) -> t.List[t.Tuple[str, str, str]]:

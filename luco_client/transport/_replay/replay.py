@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import threading
 import typing as t
 
 import requests
+from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
 from luco_client._redact import redact_url
@@ -20,6 +22,7 @@ from luco_client.transport._replay.canonical import (
     ScrubbedRequest,
     canonical,
     differences,
+    match_canonical,
     scrub_body,
     scrub_headers,
     scrub_request,
@@ -86,8 +89,8 @@ class Replay:
         self._lock = threading.Lock()
         self._cursor: t.Dict[str, int] = {}      # base key -> entries used (replay) or written (record)
         self._known: t.Dict[str, bool] = {}      # record-missing: base key had a recording at first sight
-        self._cache: t.Dict[str, t.Optional[_Entry]] = {}  # replay mode: entries already decoded
-        self._texts: t.Optional[t.Dict[str, str]] = None  # replay mode: the whole recording
+        self._cache: t.Dict[str, t.Optional[_Entry]] = {}  # replay mode: the whole recording, decoded
+        self._loaded = False
 
     @property
     def offline(self) -> bool:
@@ -101,32 +104,38 @@ class Replay:
     # ------------------------------------------------------------------ matching
 
     def match(self, request: requests.PreparedRequest,
-              extra_names: t.AbstractSet[str] = frozenset()) -> t.Tuple[ScrubbedRequest, Canonical]:
-        """The scrubbed request and its canonical form (computed once per call)."""
-        headers: t.Mapping[str, str] = request.headers
-        if self.offline and not self.match_headers:  # nothing will be stored: keep only what matching reads
-            headers = {k: v for k, v in headers.items() if k.lower() == "content-type"}
-        scrubbed = scrub_request(request.method or "GET", request.url or "", headers, request.body,
-                                 self.credential_headers | extra_names)
+              extra_names: t.AbstractSet[str] = frozenset()) -> t.Tuple[t.Optional[ScrubbedRequest], Canonical]:
+        """The scrubbed request (``None`` in replay mode, which stores nothing) and its
+        canonical form; computed once per call."""
+        method, url = request.method or "GET", request.url or ""
+        names = self.credential_headers | extra_names if extra_names else self.credential_headers
+        if self.offline:  # only what matching reads: the content type and the matched headers
+            given = request.headers if isinstance(request.headers, CaseInsensitiveDict) \
+                else CaseInsensitiveDict(request.headers or {})
+            headers = {}
+            for name in ("content-type", *self.match_headers):
+                value = given.get(name)
+                if value is not None:
+                    headers[name.lower()] = value
+            return None, match_canonical(method, url, headers, request.body, names,
+                                         match_headers=self.match_headers, ignore=self.ignore)
+        scrubbed = scrub_request(method, url, request.headers, request.body, names)
         return scrubbed, canonical(scrubbed, match_headers=self.match_headers, ignore=self.ignore)
 
     def _load(self, key: str) -> t.Optional[_Entry]:
-        if self.offline:  # a replay-only run never changes the storage: read it all once
-            if key in self._cache:
-                return self._cache[key]
-            if self._texts is None:
-                self._texts = self.storage.load_all()
-            text = self._texts.get(key)
-            document = None if text is None else self.storage.load(key, text)
-        else:
-            document = self.storage.load(key)
+        if self.offline:  # a replay-only run never changes the storage: read and decode it once
+            if not self._loaded:
+                self._cache = {k: self._decode(k, self.storage.load(k, text))
+                               for k, text in self.storage.load_all().items()}
+                self._loaded = True
+            return self._cache.get(key)
+        return self._decode(key, self.storage.load(key))
+
+    def _decode(self, key: str, document: t.Optional[t.Dict[str, t.Any]]) -> t.Optional[_Entry]:
         try:
-            entry = None if document is None else _entry(document)
+            return None if document is None else _entry(document)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise self.storage._error(f"entry {key} is not a recording this version can read", exc) from None
-        if self.offline:
-            self._cache[key] = entry
-        return entry
 
     # ------------------------------------------------------------------ lookup
 
@@ -229,9 +238,9 @@ class _Entry(t.NamedTuple):
     status: int
     reason: t.Optional[str]
     encoding: t.Optional[str]
-    headers: t.Tuple[t.Tuple[str, str], ...]
+    headers: t.Mapping[str, str]  # never changed: each response copies it
     content: bytes
-    elapsed: float
+    elapsed: datetime.timedelta  # immutable: shared by the responses
 
 
 class _ReplayedBody(io.BytesIO):
@@ -258,25 +267,37 @@ class _ReplayedBody(io.BytesIO):
 def _entry(document: t.Dict[str, t.Any]) -> _Entry:
     """Decode a stored document (the requests-cache ``CachedResponse`` layout, with JSON
     and text bodies decoded)."""
-    from requests_cache._utils import is_json_content_type
-
     headers = {str(k): str(v) for k, v in document.get("headers", {}).items()}
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     encoding = document.get("encoding")
     if "_decoded_content" in document:
         decoded = document["_decoded_content"]
-        if is_json_content_type(content_type) or not isinstance(decoded, str):
+        length_name = content_type = ""
+        for name, value in headers.items():
+            lowered = name.lower()
+            if lowered == "content-type":
+                content_type = value
+            elif lowered == "content-length":
+                length_name = name
+        if not isinstance(decoded, str) or _is_json_type(content_type):
             decoded = json.dumps(decoded)
         content = decoded.encode("utf-8")
         encoding = "utf-8"
-        for name in headers:
-            if name.lower() == "content-length":
-                headers[name] = str(len(content))
+        if length_name:
+            headers[length_name] = str(len(content))
     else:
         content = base64.b64decode(document.get("_content") or "")
     elapsed = document.get("elapsed") or 0.0
-    return _Entry(int(document["status_code"]), document.get("reason"), encoding, tuple(headers.items()),
-                  content, float(elapsed) if isinstance(elapsed, (int, float)) else 0.0)
+    seconds = float(elapsed) if isinstance(elapsed, (int, float)) else 0.0
+    return _Entry(int(document["status_code"]), document.get("reason"), encoding, headers, content,
+                  datetime.timedelta(seconds=seconds))
+
+
+@functools.lru_cache(maxsize=64)
+def _is_json_type(content_type: str) -> bool:
+    """requests-cache's rule for storing a body as decoded JSON (imported on first use)."""
+    from requests_cache._utils import is_json_content_type
+
+    return bool(is_json_content_type(content_type))
 
 
 def _stored_request(document: t.Dict[str, t.Any]) -> t.Optional[ScrubbedRequest]:
@@ -301,19 +322,35 @@ def _stored_request(document: t.Dict[str, t.Any]) -> t.Optional[ScrubbedRequest]
 def _response(entry: _Entry, request: requests.PreparedRequest) -> requests.Response:
     """A fresh response object for one replayed attempt (its own headers and body stream),
     carrying the live request (the stored one is the scrubbed copy)."""
+    headers = CaseInsensitiveDict(entry.headers)
+    if _LEAN_RESPONSE:  # every attribute requests' __init__ sets, set once (not built, then replaced)
+        response = requests.Response.__new__(requests.Response)
+        response.__dict__.update(
+            _content=entry.content, _content_consumed=True, _next=None, status_code=entry.status,
+            headers=headers, raw=_ReplayedBody(entry.content, entry.status, headers), url=request.url or "",
+            encoding=entry.encoding, history=[], reason=entry.reason, cookies=RequestsCookieJar(),
+            elapsed=entry.elapsed, request=request, from_cache=True)
+        return response
     response = requests.Response()
     response.status_code = entry.status
     response.reason = entry.reason  # type: ignore[assignment]
-    response.headers = CaseInsensitiveDict(dict(entry.headers))
+    response.headers = headers
     response._content = entry.content
     response._content_consumed = True  # type: ignore[attr-defined]
     response.encoding = entry.encoding
-    response.raw = _ReplayedBody(entry.content, entry.status, response.headers)
+    response.raw = _ReplayedBody(entry.content, entry.status, headers)
     response.url = request.url or ""
     response.request = request
-    response.elapsed = datetime.timedelta(seconds=entry.elapsed)
+    response.elapsed = entry.elapsed
     response.from_cache = True  # type: ignore[attr-defined]  # as requests-cache marks its hits
     return response
+
+
+#: What ``requests.Response.__init__`` sets in every requests version we support; when a
+#: release sets anything else, replayed responses are built through ``__init__`` again.
+_RESPONSE_FIELDS = frozenset({"_content", "_content_consumed", "_next", "status_code", "headers", "raw", "url",
+                              "encoding", "history", "reason", "cookies", "elapsed", "request"})
+_LEAN_RESPONSE = frozenset(vars(requests.Response())) == _RESPONSE_FIELDS
 
 
 def rewind_body(response: requests.Response) -> None:

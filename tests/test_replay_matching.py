@@ -1,0 +1,167 @@
+"""The short cuts of the replay path give the same answers as the long way.
+
+A replay-only session computes a request's canonical form without building the stored
+copy (``match_canonical``), splits URLs with ``split_url`` and builds responses without
+``requests.Response.__init__``. Each is compared here with what it replaces, on many
+generated inputs, with and without registered secrets (the latter in a fresh process,
+because registered secrets are process-wide).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import subprocess
+import sys
+import typing as t
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from luco_client._redact import register_secret
+from luco_client.transport._replay import replay as replay_module
+from luco_client.transport._replay.canonical import canonical, match_canonical, scrub_request
+from luco_client.transport._urls import split_url
+
+SECRET = "s3cr3t-token-XYZ"
+_HOSTS = ["127.0.0.1:8080", "api.example.com", "API.Example.com:443", "[::1]:9000", "user:pw@h.example",
+          "h.example:80"]
+_PATHS = ["", "/", "/a/b", "/p%20q", f"/{SECRET}/x", "/a;b=c", "/keys:lookup", "/x?"]
+_NAMES = ["q", "api_key", "token", "keyword", "key", "code", "sort", "a b", "fields", "x+y", "%41", "é"]
+_VALUES = ["1", "a b", SECRET, "Bearer abcdefghij", "http://x/y?token=zz", "a+b", "%2B", "", "é", "a=b",
+           "/rel?access_token=1", "tab\there"]
+_BODIES: t.List[t.Tuple[t.Any, t.Optional[str]]] = [
+    (None, None),
+    (b'{"b":1,"a":"' + SECRET.encode() + b'","password":"p","q":2}', "application/json"),
+    (b"a=1&password=2&z=s&q=3", "application/x-www-form-urlencoded"),
+    ("text Bearer abcdefghijk", "text/plain; charset=utf-8"),
+    (b"\x00\x01", "application/octet-stream"),
+    (b"[1,2]", None),
+]
+
+
+def _url(rnd: random.Random) -> str:
+    query = "&".join(f"{rnd.choice(_NAMES)}={rnd.choice(_VALUES)}" for _ in range(rnd.randint(0, 4)))
+    if rnd.random() < 0.2:
+        query += "&flag"
+    scheme = rnd.choice(["http", "https", "HTTPS"])
+    fragment = rnd.choice(["", "#f", "#token=abc"])
+    return f"{scheme}://{rnd.choice(_HOSTS)}{rnd.choice(_PATHS)}" + (f"?{query}" if query else "") + fragment
+
+
+def compare_corpus(seed: int, count: int) -> int:
+    """How many generated requests get a different canonical form (or key) either way."""
+    rnd = random.Random(seed)
+    mismatches = 0
+    for _ in range(count):
+        url = _url(rnd)
+        body, content_type = rnd.choice(_BODIES)
+        headers = {"Accept": "application/json", "Authorization": "Bearer qwertyuiop", "X-Trace": SECRET}
+        if content_type:
+            headers["Content-Type"] = content_type
+        match_headers = rnd.choice([(), ("Accept",), ("authorization", "x-trace"), ("content-type",)])
+        ignore = rnd.choice([frozenset(), frozenset({"q", "a"})])
+        names = frozenset({"x-trace"}) if rnd.random() < 0.5 else frozenset()
+        try:
+            slow: t.Any = canonical(scrub_request("get", url, headers, body, names),
+                                    match_headers=match_headers, ignore=ignore)
+        except ValueError:
+            slow = "ValueError"
+        wanted = {"content-type", *(h.lower() for h in match_headers)}
+        given = {k.lower(): v for k, v in headers.items() if k.lower() in wanted}
+        try:
+            fast: t.Any = match_canonical("get", url, given, body, names, match_headers=match_headers,
+                                          ignore=ignore)
+        except ValueError:
+            fast = "ValueError"
+        if slow != fast or (not isinstance(slow, str) and slow.key != fast.key):
+            mismatches += 1
+    return mismatches
+
+
+def test_match_canonical_equals_the_long_way_with_registered_secrets() -> None:
+    register_secret(SECRET)
+    assert compare_corpus(seed=1, count=4000) == 0
+
+
+def test_match_canonical_equals_the_long_way_without_registered_secrets() -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_replay_matching as m; "
+            "print(m.compare_corpus(seed=2, count=4000))")
+    done = subprocess.run([sys.executable, "-c", code, here], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
+
+
+def test_the_corpus_exercises_both_paths() -> None:
+    """The comparison means something only if both short cut and fall-back are taken."""
+    register_secret(SECRET)
+    rnd = random.Random(1)
+    urls = [_url(rnd) for _ in range(500)]
+    assert any(SECRET in u for u in urls)           # registered secret: the long way
+    assert any("@" in u for u in urls)               # user-info: the long way
+    assert any("@" not in u and SECRET not in u for u in urls)  # the short cut
+
+
+def test_split_url_equals_urlsplit() -> None:
+    rnd = random.Random(3)
+    alphabet = "abc/?#:@[]%=&; \t\x00é.1"
+    starts = ["http://", "https://", "HTTP://", "http:/", "ftp://", "", "//"]
+    for _ in range(50000):
+        url = rnd.choice(starts) + "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 20)))
+        try:
+            expected: t.Any = urlsplit(url)
+        except ValueError:
+            expected = "ValueError"
+        try:
+            got: t.Any = split_url(url)
+        except ValueError:
+            got = "ValueError"
+        assert got == expected, url
+
+
+def test_this_requests_release_gets_the_lean_build() -> None:
+    assert replay_module._LEAN_RESPONSE, "requests' Response sets other attributes: update _RESPONSE_FIELDS"
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "through-init"])
+def test_replayed_response_is_a_complete_requests_response(lean: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replay_module, "_LEAN_RESPONSE", lean)
+    request = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+    entry = replay_module._Entry(200, "OK", "utf-8", {"Content-Type": "application/json"}, b'{"a": 1}',
+                                 replay_module.datetime.timedelta(seconds=0.25))
+    response = replay_module._response(entry, request)
+    assert set(vars(requests.Response())) <= set(vars(response))
+    assert response.json() == {"a": 1}
+    assert response.headers["content-type"] == "application/json"
+    assert response.elapsed.total_seconds() == 0.25
+    assert response.history == [] and len(response.cookies) == 0
+    assert response.raw.read() == b'{"a": 1}'
+    duplicate = copy.deepcopy(response)  # requests' own state protocol still works
+    assert duplicate.json() == {"a": 1} and duplicate.status_code == 200
+    other = replay_module._response(entry, request)
+    other.headers["X-Changed"] = "1"
+    other.history.append(response)
+    assert "X-Changed" not in response.headers and response.history == []  # nothing shared
+
+
+@pytest.mark.parametrize(("url", "template"), [
+    ("http://h/a/12/b?page=2", "http://h/a/{id}/b"),
+    ("https://u:p@h:8/items/0123456789abcdef#f", "https://h:8/items/{id}"),
+    ("http://[::1]:80/x/550e8400-e29b-41d4-a716-446655440000", "http://[::1]:80/x/{id}"),
+    ("http://h/t/abc_def_ghi_jkl_mno_p1q", "http://h/t/{id}"),     # long token-like, with a digit
+    ("http://h/t/abc_def_ghi_jkl_mno_pqr", "http://h/t/abc_def_ghi_jkl_mno_pqr"),  # no digit: a name
+    ("http://h/t/short1", "http://h/t/short1"),
+    ("http://h/v/\u00b2", "http://h/v/\u00b2"),                    # a superscript is not a number
+    ("http://h/v/\u0663\u0664", "http://h/v/{id}"),                # Arabic-Indic digits are, as for \\d
+    ("HTTP://H/a", "http://H/a"),
+    ("http://[bad/x", "<invalid url>"),
+])
+def test_url_templates(url: str, template: str) -> None:
+    """The stats key of a URL; the cheap checks in front of the pattern keep its answers."""
+    from luco_client.transport._urls import derive_template
+
+    assert derive_template(url) == template
