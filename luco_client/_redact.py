@@ -122,6 +122,11 @@ def register_secret(value: str, *, long_lived: bool = False) -> None:
     _SECRETS.add(value, long_lived)
 
 
+def registered_names() -> t.FrozenSet[str]:
+    """The names registered with :func:`register_secret_name` (lower case)."""
+    return frozenset(_REGISTERED_NAMES)
+
+
 def has_registered_secrets() -> bool:
     """True once a secret value was registered (until then :func:`scrub_secrets` changes
     nothing)."""

@@ -10,7 +10,9 @@ because registered secrets are process-wide).
 from __future__ import annotations
 
 import copy
+import json
 import os
+import pathlib
 import random
 import subprocess
 import sys
@@ -165,3 +167,119 @@ def test_url_templates(url: str, template: str) -> None:
     from luco_client.transport._urls import derive_template
 
     assert derive_template(url) == template
+
+
+# ---------------------------------------------------------------- finding recordings by URL
+
+_PAGE_QUERIES = ["", "?page=2", "?fields=name,types&page=1", "?q=a+b&sort=-id", "?api_key=k-12345678",
+                 "?next=http%3A%2F%2Fx%2Fy%3Ftoken%3Dzz", "?b=2&a=1", "?ts=100&q=x", "?flag",
+                 "?note=Bearer%20abcdefghijk", "?%61pi=1"]
+
+
+def _recorded(tmp_path: t.Any, ignore: t.Iterable[str] = ()) -> t.Tuple[str, t.List[str]]:
+    """Record GETs (and one POST) against a live server; the JSON-dir path and the URLs."""
+    from luco_client import GracefulSession, JSONDirReplayStorage, Replay
+    from luco_client.testing import FlakyServer, Reply
+
+    location = str(tmp_path / "cassettes")
+    with FlakyServer(default=Reply(200, {"ok": True})) as server:
+        urls = [f"{server.url}/items/{n}{query}" for n in range(3) for query in _PAGE_QUERIES]
+        with GracefulSession(replay=Replay("record", JSONDirReplayStorage(location), ignore=ignore)) as session:
+            for url in urls:
+                assert session.get(url, headers={"Authorization": "Bearer live-token-0987654321"}).ok
+            assert session.post(f"{server.url}/items", json={"name": "x"}).ok
+    return location, urls
+
+
+def _keys(session: t.Any, url: str) -> t.Tuple[t.Optional[str], str]:
+    """(key found by URL or None, key of the canonical form) of a GET as the session sends it."""
+    prepared = session.prepare_request(requests.Request("GET", url, headers={"Authorization": "Bearer other-9876543"}))
+    replay = session.adapter.replay
+    return replay.exact_key(prepared), replay.match(prepared, frozenset())[1].key
+
+
+def test_found_by_url_means_found_canonically(tmp_path: t.Any) -> None:
+    from luco_client import GracefulSession, JSONDirReplayStorage, Replay
+    from luco_client._redact import register_secret, register_secret_name
+
+    location, urls = _recorded(tmp_path)
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(location))) as session:
+        keys = {url: _keys(session, url) for url in urls}
+        assert all(fast == slow for fast, slow in keys.values() if fast is not None)
+        # URLs the rules leave as they are are found by URL; the others (a credential was
+        # scrubbed from them when recorded) only canonically.
+        scrubbed = [u for u in urls if any(word in u for word in ("api_key", "token", "Bearer"))]
+        assert len(scrubbed) == 9
+        assert all((keys[url][0] is None) == (url in scrubbed) for url in urls)
+        assert _keys(session, urls[1].replace("page=2", "page=3"))[0] is None  # not recorded: no short cut
+        # Secrets and names registered now could change what the rules leave of a URL: the long way.
+        register_secret("fields=name")
+        register_secret_name("sort")
+        for url in urls:
+            fast, slow = _keys(session, url)
+            if "fields=name" in url or "sort=" in url:
+                assert fast is None, url
+            else:
+                assert fast in (None, slow), url
+        assert session.get(urls[0]).json() == {"ok": True}  # and replay works as before
+
+
+def test_matching_settings_are_stored_and_must_agree(tmp_path: t.Any) -> None:
+    from luco_client import GracefulSession, JSONDirReplayStorage, Replay, ReplayMissError
+
+    location, urls = _recorded(tmp_path, ignore=["ts"])
+    url = next(u for u in urls if "ts=100" in u)
+    files = [os.path.join(location, name) for name in os.listdir(location)]
+    document = json.loads(pathlib.Path(files[0]).read_text(encoding="utf-8"))
+    assert document["matching"] == {"ignore": ["ts"], "match_headers": [], "scrub_rules": 1}
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(location), ignore=["ts"])) as session:
+        assert _keys(session, url)[0] is not None
+        assert session.get(url).ok and session.get(url.replace("ts=100", "ts=200")).ok  # ts is ignored
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(location))) as session:
+        assert _keys(session, url)[0] is None  # recorded with other settings: the long way, which misses
+        with pytest.raises(ReplayMissError):
+            session.get(url)
+
+
+def test_recordings_without_settings_replay_the_long_way(tmp_path: t.Any) -> None:
+    from luco_client import GracefulSession, JSONDirReplayStorage, Replay
+
+    location, urls = _recorded(tmp_path)
+    for name in os.listdir(location):
+        path = os.path.join(location, name)
+        document = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+        del document["matching"]
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(document, file)
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(location))) as session:
+        assert all(_keys(session, url)[0] is None for url in urls)
+        assert all(session.get(url).json() == {"ok": True} for url in urls)
+        assert session.stats.snapshot().total.replays == len(urls)
+
+
+def test_scrubbing_a_scrubbed_url_changes_nothing() -> None:
+    """What finding recordings by URL rests on: the rules leave a stored URL as it is."""
+    from luco_client.transport._replay.canonical import scrub_url
+
+    register_secret(SECRET)
+    rnd = random.Random(4)
+    for _ in range(5000):
+        once = scrub_url(_url(rnd))
+        assert scrub_url(once) == once
+
+
+def test_scrub_rules_version_is_pinned_to_the_rules() -> None:
+    """Changing a scrubbing rule must change SCRUB_RULES (recordings store it, and a replay
+    finds recordings made under other rules only the long way). Bump both when this fails."""
+    import hashlib
+    import inspect
+
+    from luco_client.transport._replay import canonical as rules
+
+    parts = [repr(sorted(rules._FIELD_WORDS)), repr(sorted(rules._FIELD_EXACT)), repr(sorted(rules._PARAM_EXACT)),
+             repr(sorted(rules._NOT_SECRET_FIELDS)), rules.REDACTED, rules._SCHEME_VALUE_RE.pattern,
+             rules._URL_RE.pattern, rules._USERINFO_RE.pattern]
+    parts += [inspect.getsource(f) for f in (rules.scrub_url, rules._scrub_query, rules._rebuild, rules.scrub_text,
+                                             rules._scrub_pairs, rules.is_secret_field, rules._by_rule)]
+    fingerprint = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+    assert (rules.SCRUB_RULES, fingerprint) == (1, "aaa31f7cf5128026")

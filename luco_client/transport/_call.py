@@ -117,6 +117,7 @@ class CallRunner:
         self.replay = adapter.replay
         self.replaying = False  # the attempt running now is served from a recording
         self._match: t.Optional[t.Tuple[t.Any, t.Any]] = None
+        self._key: t.Optional[str] = None
         self._safe_url: t.Optional[str] = None
         self._add_idempotency_key()
         self.idempotent = self._is_idempotent()
@@ -174,10 +175,17 @@ class CallRunner:
             self._match = self.replay.match(self.request, self._credential_names())
         return self._match
 
+    def _replay_key(self) -> str:
+        """The recording key of this call: found by URL when it can be, else canonically."""
+        if self._key is None:
+            assert self.replay is not None
+            self._key = self.replay.exact_key(self.request) or self._replay_match()[1].key
+        return self._key
+
     def _lookup(self) -> t.Optional[requests.Response]:
         if self.replay is None:
             return None
-        response = self.replay.lookup(self.request, self._replay_match()[1])
+        response = self.replay.lookup(self.request, self._replay_key(), lambda: self._replay_match()[1])
         if response is not None:
             response.connection = self.adapter  # auth classes re-send through it
         return response

@@ -53,6 +53,9 @@ _FIELD_EXACT = frozenset({"sig", "pwd", "sas", "auth", "secret", "key_secret"})
 #: key, ``code=`` an authorisation code); in JSON ``{"key": "Source"}`` is data.
 _PARAM_EXACT = _FIELD_EXACT | {"key", "code"}
 _NOT_SECRET_FIELDS = frozenset({"idempotency_key", "idempotency-key", "idempotencykey"})
+#: The version of the scrubbing rules, stored with each recording. Change it with any rule
+#: (a test pins it to the rules): a replay then matches older recordings the long way.
+SCRUB_RULES = 1
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A credential after an authentication scheme word, inside any text value.

@@ -15,9 +15,10 @@ import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
-from luco_client._redact import redact_url
+from luco_client._redact import redact_url, registered_names, scrub_secrets
 from luco_client.errors import ConfigurationError, ReplayMissError
 from luco_client.transport._replay.canonical import (
+    SCRUB_RULES,
     Canonical,
     ScrubbedRequest,
     canonical,
@@ -90,7 +91,11 @@ class Replay:
         self._cursor: t.Dict[str, int] = {}      # base key -> entries used (replay) or written (record)
         self._known: t.Dict[str, bool] = {}      # record-missing: base key had a recording at first sight
         self._cache: t.Dict[str, t.Optional[_Entry]] = {}  # replay mode: the whole recording, decoded
+        self._exact: t.Dict[t.Tuple[str, str], str] = {}  # replay mode: (method, stored URL) -> base key
         self._loaded = False
+        #: Stored with each recording: what its key was computed from, besides the request.
+        self.matching = {"ignore": sorted(self.ignore), "match_headers": sorted(h.lower() for h in self.match_headers),
+                         "scrub_rules": SCRUB_RULES}
 
     @property
     def offline(self) -> bool:
@@ -125,11 +130,47 @@ class Replay:
     def _load(self, key: str) -> t.Optional[_Entry]:
         if self.offline:  # a replay-only run never changes the storage: read and decode it once
             if not self._loaded:
-                self._cache = {k: self._decode(k, self.storage.load(k, text))
-                               for k, text in self.storage.load_all().items()}
-                self._loaded = True
+                self._load_all()
             return self._cache.get(key)
         return self._decode(key, self.storage.load(key))
+
+    def _load_all(self) -> None:
+        for key, text in self.storage.load_all().items():
+            document = self.storage.load(key, text)
+            self._cache[key] = self._decode(key, document)
+            if key.endswith(".1") and document is not None and not self.match_headers \
+                    and document.get("matching") == self.matching:
+                request = document.get("request")
+                if isinstance(request, dict) and not any(request.get(b) for b in ("body", "body_json", "body_text")):
+                    self._exact[(str(request.get("method")), str(request.get("url")))] = key[:-2]
+        self._loaded = True
+
+    def exact_key(self, request: requests.PreparedRequest) -> t.Optional[str]:
+        """In replay mode, the key of a recorded request without a body whose stored URL
+        is this request's URL, found without computing the canonical form; ``None`` when
+        the canonical form is needed.
+
+        Exact: a stored URL went through the scrubbing rules already and is left as it is
+        by them (they are idempotent; a test checks it), so the canonical form of this
+        request would be that of the recording, made with the same ``matching`` settings
+        and rules (stored with it). Registered secrets or names that could change the URL
+        now send the request the long way.
+        """
+        if not self.offline or request.body or self.match_headers:
+            return None
+        with self._lock:
+            if not self._loaded:
+                self._load_all()
+        url = request.url or ""
+        key = self._exact.get((request.method or "GET", url))
+        if key is None or scrub_secrets(url) != url:
+            return None
+        names = registered_names()
+        if names:
+            query = url.partition("?")[2].lower()
+            if "%" in query or any(name in query for name in names):
+                return None
+        return key
 
     def _decode(self, key: str, document: t.Optional[t.Dict[str, t.Any]]) -> t.Optional[_Entry]:
         try:
@@ -139,13 +180,14 @@ class Replay:
 
     # ------------------------------------------------------------------ lookup
 
-    def lookup(self, request: requests.PreparedRequest, match: Canonical) -> t.Optional[requests.Response]:
-        """The next recorded response for this request, or ``None`` when it must go to the
-        network (record mode, or record-missing with nothing recorded). In replay mode a
-        miss raises ReplayMissError."""
+    def lookup(self, request: requests.PreparedRequest, base: str,
+               match: t.Callable[[], Canonical]) -> t.Optional[requests.Response]:
+        """The next recorded response for this request (``base``: its key, ``match``: its
+        canonical form, wanted only for a miss), or ``None`` when it must go to the network
+        (record mode, or record-missing with nothing recorded). In replay mode a miss
+        raises ReplayMissError."""
         if self.mode == "record":
             return None
-        base = match.key
         with self._lock:
             if self.mode == "record-missing":
                 known = self._known.get(base)
@@ -160,7 +202,7 @@ class Replay:
             elif used:
                 stored = self._load(f"{base}.{used}")  # the sequence is used up: repeat its last
         if stored is None:
-            raise self._miss(request, match)
+            raise self._miss(request, match())
         return _response(stored, request)
 
     def _miss(self, request: requests.PreparedRequest, match: Canonical) -> ReplayMissError:
@@ -217,7 +259,7 @@ class Replay:
         with self._lock:
             number = self._cursor.get(base, 0) + 1
             self._cursor[base] = number
-            self.storage.save(f"{base}.{number}", entry)
+            self.storage.save(f"{base}.{number}", entry, {"matching": self.matching})
             if number == 1:  # a new recording of this request: drop the tail of an older one
                 stale = 2
                 while self.storage.contains(f"{base}.{stale}"):

@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import typing as t
-from functools import partial
 
 from luco_client._redact import redact_text
 from luco_client.errors import ConfigurationError, MissingExtraError, ReplayStorageError
@@ -54,20 +53,24 @@ def _unreadable(document: t.Dict[str, t.Any]) -> t.Dict[str, t.Any]:
 
 
 def serializer() -> t.Any:
-    """The one serializer of recordings: requests-cache's cattrs JSON stage with decoded
-    bodies, readable request bodies, then indented JSON with sorted keys."""
+    """The one serializer of recordings, up to the document: requests-cache's cattrs JSON
+    stage with decoded bodies, then readable request bodies (:func:`document_text` makes
+    the text)."""
     global _serializer
     if _serializer is None:
         from requests_cache.serializers import init_serializer
         from requests_cache.serializers.pipeline import SerializerPipeline, Stage
         from requests_cache.serializers.preconf import json_preconf_stage
 
-        pipeline = SerializerPipeline(
-            [json_preconf_stage, Stage(dumps=_readable, loads=_unreadable),
-             Stage(dumps=partial(json.dumps, indent=2, sort_keys=True), loads=json.loads)],
-            name="luco-json", is_binary=False)
+        pipeline = SerializerPipeline([json_preconf_stage, Stage(dumps=_readable, loads=_unreadable)],
+                                      name="luco-json", is_binary=False)
         _serializer = init_serializer(pipeline, decode_content=True)
     return _serializer
+
+
+def document_text(document: t.Mapping[str, t.Any]) -> str:
+    """A recording as stored: indented JSON with sorted keys (diffs stay readable)."""
+    return json.dumps(document, indent=2, sort_keys=True)
 
 
 class ReplayStorage:
@@ -140,11 +143,13 @@ class ReplayStorage:
             raise self._error(f"entry {key} is not a recording this version can read", None)
         return document
 
-    def save(self, key: str, response: CachedResponse) -> None:
-        """Store ``response`` under ``key``; failures raise ReplayStorageError (never a
-        silently dropped recording)."""
+    def save(self, key: str, response: CachedResponse, extra: t.Optional[t.Mapping[str, t.Any]] = None) -> None:
+        """Store ``response`` (and the top-level fields ``extra``) under ``key``; failures
+        raise ReplayStorageError (never a silently dropped recording)."""
         try:
-            text = serializer().dumps(response)
+            document = serializer().dumps(response)
+            document.update(extra or {})
+            text = document_text(document)
         except Exception as exc:
             raise self._error(f"cannot encode the exchange for entry {key}", exc) from None
         try:
@@ -251,6 +256,17 @@ class JSONDirReplayStorage(_DictStorage):
 
     def close(self) -> None:
         """Nothing to release (files are closed after each write)."""
+
+    def read_all(self) -> t.Dict[str, str]:
+        """Every document, read with one directory listing (no lookup per key)."""
+        extension = str(self._dict.extension)
+        documents = {}
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(extension) and entry.is_file():
+                    with open(entry.path, encoding="utf-8") as file:  # the documents are ASCII JSON
+                        documents[entry.name[: -len(extension)]] = file.read()
+        return documents
 
 
 class RedisReplayStorage(_DictStorage):
