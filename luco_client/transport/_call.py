@@ -102,6 +102,12 @@ class CallRunner:
         self.template = scrub_secrets(options.url_template or derive_template(self.url))
         self.bypassed = bypassed()
         self.policy: t.Optional[GracefulRetry] = adapter.retry if options.retry is INHERIT else options.retry
+        # Throttle, slots and log events: the call's own, else the adapter's.
+        self.throttle = adapter.throttle if options.throttle is INHERIT else options.throttle
+        self.limits = adapter.gate.limits if options.concurrency is INHERIT else options.concurrency
+        self.log_request = adapter.log_request if options.log_request is INHERIT else options.log_request
+        self.log_response = adapter.log_response if options.log_response is INHERIT else options.log_response
+        self.log_errors = adapter.log_errors if options.log_errors is INHERIT else options.log_errors
         if self.bypassed:
             self.policy = None  # one attempt; the deadline below still comes from the call
         # Requests made from a hook run no hooks themselves (no recursion, no re-entry).
@@ -229,13 +235,13 @@ class CallRunner:
         else:
             throttle_wait = self._wait_pauses()
             try:
-                slots = self.adapter.gate.acquire(self.url, self._remaining(), self.fields)
+                slots = self.adapter.gate.acquire(self.url, self._remaining(), self.fields, self.limits)
             except SlotTimeout:
                 raise self._deadline_error("timed out waiting for a concurrency slot") from None
         try:
-            if self.adapter.throttle is not None and not self.bypassed:
+            if self.throttle is not None and not self.bypassed:
                 try:
-                    throttle_wait += self.adapter.throttle.acquire(
+                    throttle_wait += self.throttle.acquire(
                         self.url, timeout=self._remaining(), fields=self.fields)
                 except ThrottleTimeout as exc:
                     raise self._deadline_error(
@@ -244,7 +250,7 @@ class CallRunner:
                     raise ThrottleBackendError(exc.message, phase=Phase.NOT_SENT, method=self.method,
                                                url=self.safe_url, attempts=self.attempts,
                                                elapsed=self._elapsed()) from None
-            emit(log, self.adapter.log_request, EventKind.REQUEST, self.fields)
+            emit(log, self.log_request, EventKind.REQUEST, self.fields)
             timeout = self.timeout.capped(self._remaining())
             started = self.clock.monotonic()
             outcome = self._send(timeout, send_kwargs, started)
@@ -380,10 +386,10 @@ class CallRunner:
 
     def _emit_result(self, outcome: _Outcome, success: bool) -> None:
         if outcome.response is not None:
-            emit(log, self.adapter.log_response, EventKind.RESPONSE,
+            emit(log, self.log_response, EventKind.RESPONSE,
                  self.fields, outcome.response, STATUS=outcome.status, ELAPSED=outcome.elapsed)
         if not success:
-            emit(log, self.adapter.log_errors, EventKind.ERROR,
+            emit(log, self.log_errors, EventKind.ERROR,
                  self.fields, outcome.response, STATUS=outcome.status or "", ELAPSED=outcome.elapsed,
                  RETRY_CAUSE=outcome.cause)
 

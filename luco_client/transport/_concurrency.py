@@ -27,7 +27,8 @@ class ConcurrencyLimit:
 
     A slot is held for one attempt only (never across retry sleeps), so a call waiting to
     retry never blocks others. This object is a description; each adapter keeps its own
-    semaphores, so two sessions never share slots.
+    semaphores for it, so two sessions never share slots, while the calls of one session
+    that name the same limit (``CallOptions(concurrency=...)``) do.
     """
 
     __slots__ = ("limit", "log_limit_freed", "log_limit_reached", "pattern")
@@ -64,23 +65,41 @@ class SlotTimeout(Exception):
 
 
 class ConcurrencyGate:
-    """The semaphores of one adapter, one per :class:`ConcurrencyLimit`."""
+    """The semaphores of one adapter: one per :class:`ConcurrencyLimit` it has seen (its
+    own ``limits``, and those that calls name), made on first use."""
 
     def __init__(self, limits: t.Sequence[ConcurrencyLimit]) -> None:
         self.limits = tuple(limits)
-        self._semaphores = [threading.BoundedSemaphore(limit.limit) for limit in self.limits]
+        self._lock = threading.Lock()
+        # id(limit) -> (order of first use, the limit (kept alive, so its id stays its own), slots)
+        self._slots: t.Dict[int, t.Tuple[int, ConcurrencyLimit, threading.BoundedSemaphore]] = {}
+        for limit in self.limits:
+            self._slot(limit)
+
+    def _slot(self, limit: ConcurrencyLimit) -> t.Tuple[int, ConcurrencyLimit, threading.BoundedSemaphore]:
+        found = self._slots.get(id(limit))
+        if found is None:
+            with self._lock:
+                found = self._slots.get(id(limit))
+                if found is None:
+                    found = self._slots[id(limit)] = (len(self._slots), limit, threading.BoundedSemaphore(limit.limit))
+        return found
 
     def acquire(
-        self, url: str, timeout: t.Optional[float], fields: t.Callable[[], t.Mapping[str, t.Any]]
+        self, url: str, timeout: t.Optional[float], fields: t.Callable[[], t.Mapping[str, t.Any]],
+        limits: t.Optional[t.Sequence[ConcurrencyLimit]] = None,
     ) -> t.List[threading.BoundedSemaphore]:
-        """Take one slot of every matching limit, in declaration order (no deadlock).
+        """Take one slot of every matching limit (``limits``, default the gate's own), in
+        the order the gate first saw them, the same for every call (no deadlock).
 
         Returns the semaphores to :meth:`release`. Raises ``SlotTimeout`` after ``timeout``
         seconds, having released what it took.
         """
         taken: t.List[threading.BoundedSemaphore] = []
         deadline = None if timeout is None else time.monotonic() + timeout
-        for limit, sem in zip(self.limits, self._semaphores):
+        chosen = self.limits if limits is None else limits
+        slots = sorted({id(limit): self._slot(limit) for limit in chosen}.values(), key=lambda slot: slot[0])
+        for _, limit, sem in slots:
             if not limit.matches(url):
                 continue
             if not sem.acquire(blocking=False):

@@ -7,8 +7,11 @@ import typing as t
 from dataclasses import dataclass
 
 from luco_client.errors import ConfigurationError
+from luco_client.events import LogEvent
+from luco_client.transport._concurrency import ConcurrencyLimit
 from luco_client.transport._hooks import check_hooks
 from luco_client.transport._retry import GracefulRetry
+from luco_client.transport._throttle import Throttle
 
 __all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT"]
 
@@ -112,6 +115,17 @@ class CallOptions:
     :param hooks: objects with ``before(info)`` / ``after(info, result, retry)`` methods,
         called around every attempt of this call (after the adapter's own hooks); see
         :mod:`luco_client.transport` (``AttemptInfo``, ``RetryState``, ``bypass``).
+    :param throttle: a :class:`~luco_client.transport.Throttle` that every attempt of this
+        call waits for instead of the adapter's, ``None`` for no throttle, or
+        :data:`INHERIT` (default) for the adapter's. Calls naming the same throttle share
+        its budget.
+    :param concurrency: the :class:`~luco_client.transport.ConcurrencyLimit` objects (one,
+        or a sequence; empty for none) this call's attempts take a slot of, instead of the
+        adapter's; :data:`INHERIT` (default) for the adapter's. Within one adapter, calls
+        naming the same limit object share its slots.
+    :param log_request: event logged before each attempt, ``None`` for none, or
+        :data:`INHERIT` (default) for the adapter's; likewise ``log_response`` and
+        ``log_errors``.
     """
 
     url_template: t.Optional[str] = None
@@ -122,6 +136,11 @@ class CallOptions:
     validators: t.Tuple[Validator, ...] = ()
     success_statuses: t.FrozenSet[int] = frozenset()
     hooks: t.Tuple[t.Any, ...] = ()
+    throttle: t.Any = INHERIT
+    concurrency: t.Any = INHERIT
+    log_request: t.Any = INHERIT
+    log_response: t.Any = INHERIT
+    log_errors: t.Any = INHERIT
 
     def __post_init__(self) -> None:
         if self.deadline is not None:
@@ -146,6 +165,23 @@ class CallOptions:
         object.__setattr__(self, "validators", validators)
         object.__setattr__(self, "success_statuses", statuses)
         object.__setattr__(self, "hooks", check_hooks(self.hooks, "CallOptions"))
+        if self.throttle is not INHERIT and self.throttle is not None and not isinstance(self.throttle, Throttle):
+            raise ConfigurationError(
+                f"CallOptions: throttle must be a Throttle, None or INHERIT, got {self.throttle!r}")
+        if self.concurrency is not INHERIT:
+            limits = (self.concurrency,) if isinstance(self.concurrency, ConcurrencyLimit) else self.concurrency
+            try:
+                limits = tuple(limits or ())
+            except TypeError:
+                limits = (limits,)
+            if not all(isinstance(limit, ConcurrencyLimit) for limit in limits):
+                raise ConfigurationError(f"CallOptions: concurrency takes ConcurrencyLimit objects, got "
+                                         f"{self.concurrency!r}")
+            object.__setattr__(self, "concurrency", limits)
+        for name in ("log_request", "log_response", "log_errors"):
+            event = getattr(self, name)
+            if event is not INHERIT and event is not None and not isinstance(event, LogEvent):
+                raise ConfigurationError(f"CallOptions: {name} must be a LogEvent, None or INHERIT, got {event!r}")
 
 
 DEFAULT_OPTIONS = CallOptions()
