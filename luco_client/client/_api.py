@@ -6,9 +6,11 @@ Order of operations of one call (``self.get(Api.GET_POKEMON, {"NAME": name})``):
    namespace > client > defaults, into a frozen :class:`ResolvedSettings`;
 2. the URL is built: ``BASE_URL`` + the endpoint path, each placeholder value escaped as
    one path segment; the unformatted URL is the stats key (``UURL``);
-3. the call goes through the lane's :class:`~luco_client.transport.GracefulSession`
-   (``session.request``, so proxies and CA bundles from the environment apply), which
-   runs the attempt loop: hooks, pauses, slots, throttle, send, validators, retry;
+3. the call goes through the client's :class:`~luco_client.transport.GracefulSession`
+   (``session.request``, so proxies and CA bundles from the environment apply) with its
+   resolved settings as per-call options (throttle, concurrency limits, log events, retry,
+   timeout, validators), and the session runs the attempt loop: hooks, pauses, slots,
+   throttle, send, validators, retry;
 4. the final response meets the status policy and the parser (see :mod:`._parsers`).
 """
 
@@ -22,12 +24,12 @@ from luco_client.client._caller import Caller, config_of
 from luco_client.client._config import Settings
 from luco_client.client._context import RequestContext
 from luco_client.client._endpoint import as_endpoint, check_base_url, join_url
-from luco_client.client._lanes import Lanes
 from luco_client.client._merge import Layer, default_settings
 from luco_client.client._namespaces import instantiate_namespaces
 from luco_client.client._overrides import active_override
 from luco_client.client._parsers import handle_response, mapped_status_error
 from luco_client.client._policy import success_statuses
+from luco_client.client._throttles import InstanceThrottles
 from luco_client.errors import ConfigurationError, HTTPStatusError
 from luco_client.stats import Stats
 from luco_client.transport import AttemptInfo, CallOptions, GracefulRetry, GracefulSession, Replay, RetryState
@@ -40,8 +42,8 @@ if t.TYPE_CHECKING:
 __all__ = ["ApiClient"]
 
 _CONFIG_NAMES = frozenset({"BASE_URL", "SETTINGS", "REQUEST_TIMEOUT"})
-#: Session arguments the client sets itself, per lane, from the merged settings.
-_LANE_KWARGS = frozenset({"throttle", "concurrency", "retry", "timeout", "log_request", "log_response",
+#: Session arguments the client sets itself from the merged settings.
+_SETTINGS_KWARGS = frozenset({"throttle", "concurrency", "retry", "timeout", "log_request", "log_response",
                           "log_errors", "stats", "clock", "adapter", "replay"})
 
 
@@ -111,7 +113,7 @@ class ApiClient(Caller):
     ) -> None:
         cls = type(self)
         config = config_of(cls, _CONFIG_NAMES)
-        reserved = sorted(set(session_kwargs) & _LANE_KWARGS)
+        reserved = sorted(set(session_kwargs) & _SETTINGS_KWARGS)
         if reserved:
             raise ConfigurationError(f"{cls.__name__}: {reserved} are set through Settings (throttling=, "
                                      "concurrent_requests=, retry=, timeout=, log_*=) or stats=/clock=, not as "
@@ -123,7 +125,7 @@ class ApiClient(Caller):
         self._luco_root = self
         self._luco_path = cls.__name__
         self.clock = clock
-        #: The request statistics of this client (all its lanes and namespaces).
+        #: The request statistics of this client (all its methods and namespaces).
         self.stats: Stats = stats if stats is not None else Stats()
         layers = [Layer("default", default_settings(GracefulRetry(clock=clock)), "default")]
         declared = config.get("SETTINGS")
@@ -147,15 +149,22 @@ class ApiClient(Caller):
             and settings.throttling is not None else []
         if replay is not None:
             session_kwargs["replay"] = replay
-        self._lanes = Lanes(self.build_session, dict(session_kwargs, stats=self.stats, clock=clock), owned)
-        self._lanes.session_for(self._luco_resolve())  # the main lane: session errors surface here
+        self._throttles = InstanceThrottles(owned)
+        main = self._luco_resolve()
+        session = self.build_session(**dict(
+            session_kwargs, stats=self.stats, clock=clock, throttle=self._throttles.throttle_for(main.throttling),
+            concurrency=list(main.concurrent_requests or ()), retry=main.retry, timeout=main.timeout,
+            log_request=main.log_request, log_response=main.log_response, log_errors=main.log_errors))
+        if not isinstance(session, GracefulSession):
+            raise ConfigurationError(f"build_session must return a GracefulSession, got {type(session).__name__}")
+        self._session = session
         self._hooked = type(self).before is not ApiClient.before or type(self).after is not ApiClient.after
         instantiate_namespaces(self)
 
     # ------------------------------------------------------------------ customisation
 
     def build_session(self, **kwargs: t.Any) -> GracefulSession:
-        """Build a session (once per lane). Override to customise it::
+        """Build the client's session (once, in ``__init__``). Override to customise it::
 
             def build_session(self, **kwargs):
                 session = super().build_session(**kwargs)
@@ -163,8 +172,11 @@ class ApiClient(Caller):
                 return session
 
         ``kwargs`` are the :class:`~luco_client.transport.GracefulSession` arguments:
-        the constructor's ``session_kwargs`` plus the lane's throttle, concurrency,
-        retry, timeout, log events, stats and clock. Must return a GracefulSession.
+        the constructor's ``session_kwargs`` plus the client-level throttle, concurrency,
+        retry, timeout, log events, stats and clock (what ``client.session.get(...)``
+        uses). Calls made through the client's verbs carry their own resolved settings
+        (method, endpoint, namespace levels included) as per-call options, so one session
+        serves them all. Must return a GracefulSession.
         """
         return GracefulSession(**kwargs)
 
@@ -183,17 +195,14 @@ class ApiClient(Caller):
 
     @property
     def session(self) -> GracefulSession:
-        """The main session (client-level settings). Methods that override session-level
-        settings use other sessions (lanes) built by :meth:`build_session`."""
-        main = self._lanes.main
-        if main is None:  # pragma: no cover - built in __init__
-            raise ConfigurationError("the client has no session")
-        return main
+        """The client's session (client-level settings; every call of the client goes
+        through it, with its own resolved settings)."""
+        return self._session
 
     def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
         """Hold this client's requests for ``seconds`` from now: all of them, or those whose
         URL or URL template matches the regular expression ``pattern``."""
-        self._lanes.pause(seconds, pattern)
+        self._session.pause(seconds, pattern)
 
     def report_status(self, kind: str = "logger", **kwargs: t.Any) -> t.Any:
         """Report this client's statistics: ``"logger"``, ``"list"``, ``"rich"``,
@@ -210,7 +219,7 @@ class ApiClient(Caller):
 
     def close(self) -> None:
         """Close the client's sessions (their connection pools)."""
-        self._lanes.close()
+        self._session.close()
 
     def __enter__(self) -> ApiClient:
         return self
@@ -238,15 +247,18 @@ class ApiClient(Caller):
             method=method, url=redact_url(url), url_template=template, endpoint=ep.path, endpoint_name=ep.label,
             endpoint_args={str(k): str(v) for k, v in (endpoint_args or {}).items()}, settings=resolved,
             caller=override.name if override else None, attempt=0,
-            max_attempts=retry.max_attempts if retry is not None else 1, _pause=self._lanes.pause)
+            max_attempts=retry.max_attempts if retry is not None else 1, _pause=self._session.pause)
         validators = tuple(v.check if callable(getattr(v, "check", None)) else v for v in resolved.validators or ())
         options = CallOptions(
             url_template=template, idempotent=resolved.idempotent, retry=retry, timeout=resolved.timeout,
             deadline=resolved.deadline, validators=validators, success_statuses=success_statuses(resolved),
-            hooks=(_ClientHooks(self, context),) if self._hooked else ())
+            hooks=(_ClientHooks(self, context),) if self._hooked else (),
+            throttle=self._throttles.throttle_for(resolved.throttling),
+            concurrency=tuple(resolved.concurrent_requests or ()), log_request=resolved.log_request,
+            log_response=resolved.log_response, log_errors=resolved.log_errors)
         if method == "HEAD":
             kwargs.setdefault("allow_redirects", False)  # as requests' Session.head
-        session = self._lanes.session_for(resolved)
+        session = self._session
         try:
             response = session.request(method, url, options=options, **kwargs)
         except HTTPStatusError as exc:

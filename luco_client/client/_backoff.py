@@ -11,7 +11,7 @@ Both hooks are called from your client's ``after`` (and, for symmetry with gracy
         def after(self, context, response_or_exc, retry_state):
             self.retry_after_hook.after(context, response_or_exc, retry_state)
 
-A pause holds the client's later attempts (every lane, every thread) until it is over: all
+A pause holds the client's later attempts (every method, every thread) until it is over: all
 of them, or only the endpoint's (``lock_per_endpoint=True``, matched on the URL template).
 Attempts already on the wire finish; requests made inside hooks are not held.
 """

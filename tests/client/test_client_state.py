@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import typing as t
+
+import pytest
 
 from luco_client import ConcurrencyLimit, LogEvent, LogLevel, SQLiteBackend, Stats, Throttle, ThrottleRule
 from luco_client.client import ApiClient, Settings, graceful
@@ -58,34 +61,35 @@ def test_a_shared_backend_is_kept(tmp_path: t.Any) -> None:
     assert a.session.adapter.throttle is sqlite is b.session.adapter.throttle  # sharing is its purpose
 
 
-def test_lanes_share_stats_slots_and_pauses(pokeapi: PokemonServer) -> None:
-    class Lanes(ApiClient):
+def test_overriding_methods_share_the_session_stats_slots_and_pauses(pokeapi: PokemonServer,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A method that overrides log events (or throttle, limits) needs no session of its own:
+    its settings travel with each call, and the client's slots, stats and pauses hold."""
+    class Overrides(ApiClient):
         class Config:
             SETTINGS = Settings(concurrent_requests=1, retry=None)
 
         def loud(self, name: str) -> t.Any:
             return self.get("/pokemon/{NAME}", {"NAME": name})
 
-        @graceful(log_errors=LogEvent(LogLevel.INFO))
+        @graceful(log_request=LogEvent(LogLevel.WARNING, "quiet call to {UURL}"))
         def quiet(self, name: str) -> t.Any:
             return self.get("/pokemon/{NAME}", {"NAME": name})
 
     for name in ("bulbasaur", "ivysaur"):
         pokeapi.script(f"/api/v2/pokemon/{name}", Delay(0.15, Reply(200)))
-    api = Lanes(base_url=pokeapi.base_url)
+    api = Overrides(base_url=pokeapi.base_url)
+    caplog.set_level(logging.WARNING, logger="luco_client")
     threads = [threading.Thread(target=api.loud, args=("bulbasaur",)),
                threading.Thread(target=api.quiet, args=("ivysaur",))]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    sessions = api._lanes.sessions()
-    assert len(sessions) == 2 and sessions[0] is not sessions[1]
-    assert sessions[0].adapter.gate is sessions[1].adapter.gate
-    assert sessions[0].adapter.pauses is sessions[1].adapter.pauses
+    assert [r.getMessage() for r in caplog.records] == [f"quiet call to {pokeapi.base_url}pokemon/{{NAME}}"]
     assert api.stats.snapshot().total.requests == 2
     first, second = sorted(r.at for r in pokeapi.received())
-    assert second - first >= 0.14  # one slot for the whole client, across lanes
+    assert second - first >= 0.14  # one slot for the whole client, whatever the method overrides
 
 
 def test_per_method_limits_have_their_own_slots() -> None:
