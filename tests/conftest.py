@@ -1,4 +1,4 @@
-"""Shared fixtures: loopback servers, a Redis server, and window arithmetic."""
+"""Shared fixtures: loopback servers, a Redis server, requests in flight, and window arithmetic."""
 
 from __future__ import annotations
 
@@ -6,14 +6,67 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import typing as t
 
 import pytest
 
-from luco_client.testing import FlakyServer
+from luco_client.testing import Delay, FlakyServer, Received, Reply
 
 REQUIRE_REDIS = os.environ.get("LUCO_CLIENT_REQUIRE_REDIS") == "1"
+
+
+#: ``in_flight()`` -> (a server action answering 200 after 50 ms, the most requests it
+#: answered at once so far).
+InFlightFactory = t.Callable[[], t.Tuple[t.Callable[[Received], Delay], t.Callable[[], int]]]
+
+
+@pytest.fixture
+def in_flight() -> InFlightFactory:
+    """Make server actions that count the requests being answered at once."""
+    def make() -> t.Tuple[t.Callable[[Received], Delay], t.Callable[[], int]]:
+        lock = threading.Lock()
+        state = {"now": 0, "max": 0}
+
+        class Tracked(Delay):
+            def play(self, handler: t.Any) -> None:
+                with lock:
+                    state["now"] += 1
+                    state["max"] = max(state["max"], state["now"])
+                try:
+                    super().play(handler)
+                finally:
+                    with lock:
+                        state["now"] -= 1
+
+        return (lambda _req: Tracked(0.05, Reply(200))), (lambda: state["max"])
+    return make
+
+
+@pytest.fixture
+def in_threads() -> t.Callable[[t.Sequence[t.Callable[[], t.Any]]], t.List[t.Any]]:
+    """Run each callable in a thread of its own, all at once; their results in order. A
+    failure in a thread fails the test (an assert there would only print a warning)."""
+    def run(calls: t.Sequence[t.Callable[[], t.Any]]) -> t.List[t.Any]:
+        results: t.List[t.Any] = [None] * len(calls)
+        failures: t.List[BaseException] = []
+
+        def one(index: int) -> None:
+            try:
+                results[index] = calls[index]()
+            except BaseException as exc:  # collected and raised below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(calls))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        if failures:
+            raise failures[0]
+        return results
+    return run
 
 
 @pytest.fixture

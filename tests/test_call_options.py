@@ -7,7 +7,6 @@ and events, or inherits the adapter's.
 from __future__ import annotations
 
 import logging
-import threading
 import typing as t
 
 import pytest
@@ -23,42 +22,10 @@ from luco_client import (
     Throttle,
     ThrottleRule,
 )
-from luco_client.testing import Delay, FakeClock, FlakyServer, Received, Reply
+from luco_client.testing import FakeClock, FlakyServer, Reply
 
-
-def _peak_tracker() -> t.Tuple[t.Callable[[Received], Delay], t.Callable[[], int]]:
-    lock = threading.Lock()
-    state = {"now": 0, "max": 0}
-
-    class Tracked(Delay):
-        def play(self, handler: t.Any) -> None:
-            with lock:
-                state["now"] += 1
-                state["max"] = max(state["max"], state["now"])
-            try:
-                super().play(handler)
-            finally:
-                with lock:
-                    state["now"] -= 1
-
-    return (lambda _req: Tracked(0.05, Reply(200))), (lambda: state["max"])
-
-
-def _in_threads(calls: t.Sequence[t.Callable[[], t.Any]]) -> None:
-    failures: t.List[BaseException] = []
-
-    def run(call: t.Callable[[], t.Any]) -> None:
-        try:
-            assert call().status_code == 200
-        except BaseException as exc:  # collected: an assert in a thread would only warn
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert failures == []
+if t.TYPE_CHECKING:
+    from conftest import InFlightFactory
 
 
 def test_a_call_uses_its_own_throttle_or_none(server: FlakyServer) -> None:
@@ -79,31 +46,36 @@ def test_a_call_uses_its_own_throttle_or_none(server: FlakyServer) -> None:
     assert server.count("/x") == 6
 
 
-def test_calls_naming_one_limit_share_its_slots(server: FlakyServer) -> None:
-    action, peak = _peak_tracker()
+def test_calls_naming_one_limit_share_its_slots(server: FlakyServer, in_flight: InFlightFactory,
+                                                in_threads: t.Any) -> None:
+    action, peak = in_flight()
     server.script("/slow", action)
     session = GracefulSession(concurrency=ConcurrencyLimit(8))
     one = ConcurrencyLimit(1)
     url = server.url + "/slow"
-    _in_threads([lambda: session.get(url, options=CallOptions(concurrency=one))] * 6)
+    responses = in_threads([lambda: session.get(url, options=CallOptions(concurrency=one))] * 6)
+    assert [r.status_code for r in responses] == [200] * 6
     assert peak() == 1                       # the call's limit, not the session's 8
-    action2, peak2 = _peak_tracker()
+    action2, peak2 = in_flight()
     server.script("/slow2", action2)
     url2 = server.url + "/slow2"
-    _in_threads([lambda: session.get(url2, options=CallOptions(concurrency=()))] * 6
-                + [lambda: session.get(url2)] * 6)
+    responses = in_threads([lambda: session.get(url2, options=CallOptions(concurrency=()))] * 6
+                           + [lambda: session.get(url2)] * 6)
+    assert [r.status_code for r in responses] == [200] * 12
     assert 3 <= peak2() <= 12                # no limit for half of them; the session's 8 for the others
     assert server.count("/slow") == 6 and server.count("/slow2") == 12
 
 
-def test_overlapping_limit_sets_share_the_common_limit_without_deadlock(server: FlakyServer) -> None:
-    action, peak = _peak_tracker()
+def test_overlapping_limit_sets_share_the_common_limit(server: FlakyServer, in_flight: InFlightFactory,
+                                                       in_threads: t.Any) -> None:
+    action, peak = in_flight()
     server.script("/slow", action)
     common, a, b = ConcurrencyLimit(1), ConcurrencyLimit(5), ConcurrencyLimit(5)
     session = GracefulSession()
     url = server.url + "/slow"
-    _in_threads([lambda: session.get(url, options=CallOptions(concurrency=(a, common)))] * 4
-                + [lambda: session.get(url, options=CallOptions(concurrency=[common, b]))] * 4)
+    responses = in_threads([lambda: session.get(url, options=CallOptions(concurrency=(a, common)))] * 4
+                           + [lambda: session.get(url, options=CallOptions(concurrency=[common, b]))] * 4)
+    assert [r.status_code for r in responses] == [200] * 8
     assert peak() == 1 and server.count("/slow") == 8
 
 

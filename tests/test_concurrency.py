@@ -2,69 +2,40 @@
 
 from __future__ import annotations
 
-import threading
 import typing as t
 
 import pytest
 
 from luco_client import ConcurrencyLimit, ConfigurationError, GracefulSession
-from luco_client.testing import Delay, FlakyServer, Received, Reply
+from luco_client.testing import FlakyServer
+
+if t.TYPE_CHECKING:
+    from conftest import InFlightFactory
 
 
-def _in_flight_tracker() -> t.Tuple[t.Callable[[Received], Delay], t.Callable[[], int]]:
-    lock = threading.Lock()
-    state = {"now": 0, "max": 0}
-
-    class Tracked(Delay):
-        def play(self, handler: t.Any) -> None:
-            with lock:
-                state["now"] += 1
-                state["max"] = max(state["max"], state["now"])
-            try:
-                super().play(handler)
-            finally:
-                with lock:
-                    state["now"] -= 1
-
-    return (lambda _req: Tracked(0.05, Reply(200))), (lambda: state["max"])
+def _run_threads(in_threads: t.Any, session: GracefulSession, urls: t.Sequence[str], per_thread: int = 4) -> None:
+    statuses = in_threads([lambda u=u: [session.get(u).status_code for _ in range(per_thread)] for u in urls])
+    assert statuses == [[200] * per_thread] * len(urls)
 
 
-def _run_threads(session: GracefulSession, urls: t.Sequence[str], per_thread: int = 4) -> None:
-    statuses: t.List[int] = []
-    failures: t.List[BaseException] = []
-
-    def loop(url: str) -> None:
-        try:
-            for _ in range(per_thread):
-                statuses.append(session.get(url).status_code)
-        except BaseException as exc:  # collected: an assert in a thread would only warn
-            failures.append(exc)
-
-    threads = [threading.Thread(target=loop, args=(u,)) for u in urls]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert failures == []
-    assert statuses == [200] * (len(urls) * per_thread)
-
-
-def test_global_limit_caps_requests_in_flight(server: FlakyServer) -> None:
-    action, peak = _in_flight_tracker()
+def test_global_limit_caps_requests_in_flight(server: FlakyServer, in_flight: InFlightFactory,
+                                              in_threads: t.Any) -> None:
+    action, peak = in_flight()
     server.script("/slow", action)
     session = GracefulSession(concurrency=ConcurrencyLimit(3))
-    _run_threads(session, [server.url + "/slow"] * 10)
+    _run_threads(in_threads, session, [server.url + "/slow"] * 10)
     assert server.count("/slow") == 40
     assert peak() == 3
 
 
-def test_per_pattern_limit_leaves_other_urls_free(server: FlakyServer) -> None:
-    slow_action, slow_peak = _in_flight_tracker()
-    fast_action, fast_peak = _in_flight_tracker()
+def test_per_pattern_limit_leaves_other_urls_free(server: FlakyServer, in_flight: InFlightFactory,
+                                                  in_threads: t.Any) -> None:
+    slow_action, slow_peak = in_flight()
+    fast_action, fast_peak = in_flight()
     server.script("/reports", slow_action)
     server.script("/items", fast_action)
     session = GracefulSession(concurrency=[ConcurrencyLimit(1, r"/reports")])
-    _run_threads(session, [server.url + "/reports"] * 4 + [server.url + "/items"] * 6)
+    _run_threads(in_threads, session, [server.url + "/reports"] * 4 + [server.url + "/items"] * 6)
     assert slow_peak() == 1
     assert fast_peak() > 1
 
