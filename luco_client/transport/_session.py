@@ -216,7 +216,8 @@ class GracefulSession(requests.Session):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         # What requests returns here, without its mapping merge of two empty proxy tables
         # (a per-call cost that shows in replayed calls).
-        return {"proxies": {}, "stream": merge_setting(stream, self.stream),
+        proxies = merge_setting(proxies, self.proxies) if proxies is None or self.proxies is None else {}
+        return {"proxies": proxies, "stream": merge_setting(stream, self.stream),
                 "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
 
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:

@@ -36,7 +36,9 @@ def derive_template(url: str) -> str:
     Drops the query and fragment (they may hold secrets and unbounded values) and replaces
     numeric, UUID, long-hex and long token-like path segments by ``{id}``.
     """
-    return _template(url.partition("#")[0].partition("?")[0])  # cached by path: pages share it
+    if "://" in url:  # cached by path, so that the pages of one endpoint share an entry
+        url = url.partition("#")[0].partition("?")[0]
+    return _template(url)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -55,7 +55,7 @@ _PARAM_EXACT = _FIELD_EXACT | {"key", "code"}
 _NOT_SECRET_FIELDS = frozenset({"idempotency_key", "idempotency-key", "idempotencykey"})
 #: The version of the scrubbing rules, stored with each recording. Change it with any rule
 #: (a test pins it to the rules): a replay then matches older recordings the long way.
-SCRUB_RULES = 1
+SCRUB_RULES = 2
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A credential after an authentication scheme word, inside any text value.
@@ -88,10 +88,11 @@ def scrub_url(url: str) -> str:
     """A URL as it may be stored: user-info, credential parameters (also in URLs nested in
     parameter values) and registered secrets replaced; the rest is kept exactly, so the
     path and ordinary parameters still tell requests apart."""
+    url = scrub_secrets(url)  # first, so that the query splits where it will split when stored
     try:
         parts = split_url(url)
     except ValueError:
-        return scrub_text(_USERINFO_RE.sub(REDACTED + "@", url)) if "@" in url else scrub_secrets(url)
+        return scrub_text(_USERINFO_RE.sub(REDACTED + "@", url)) if "@" in url else url
     query, _ = _scrub_query(parts.query)
     return scrub_secrets(_rebuild(parts, query))
 
@@ -351,19 +352,19 @@ def match_canonical(method: str, url: str, headers: t.Mapping[str, str], body: t
     """``canonical(scrub_request(...))`` without building the stored copy (what a
     replay-only session needs): the URL is split and its query scrubbed once. ``headers``
     needs to hold only ``Content-Type`` and the ``match_headers``. When the URL holds
-    user-info or a registered secret, this takes the long way (equal results either way;
+    user-info, no host or a registered secret, this takes the long way (equal results either way;
     the tests compare both on many requests)."""
     try:
         parts = split_url(url)
     except ValueError:
         parts = None
-    if parts is None or "@" in parts.netloc:
+    if parts is None or "@" in parts.netloc or not parts.netloc:
         return canonical(scrub_request(method, url, headers, body, extra_names),
                          match_headers=match_headers, ignore=ignore)
     query, pairs = _scrub_query(parts.query)
     if has_registered_secrets():
         rebuilt = _rebuild(parts, query)
-        if scrub_secrets(rebuilt) != rebuilt:
+        if scrub_secrets(url) != url or scrub_secrets(rebuilt) != rebuilt:
             return canonical(scrub_request(method, url, headers, body, extra_names),
                              match_headers=match_headers, ignore=ignore)
     # The stored URL would be the rebuilt one, which splits back to ``parts`` and ``pairs``.

@@ -15,8 +15,8 @@ import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
-from luco_client._redact import redact_url, registered_names, scrub_secrets
-from luco_client.errors import ConfigurationError, ReplayMissError
+from luco_client._redact import has_registered_secrets, redact_url, registered_names
+from luco_client.errors import ConfigurationError, ReplayMissError, ReplayStorageError
 from luco_client.transport._replay.canonical import (
     SCRUB_RULES,
     Canonical,
@@ -92,6 +92,7 @@ class Replay:
         self._known: t.Dict[str, bool] = {}      # record-missing: base key had a recording at first sight
         self._cache: t.Dict[str, t.Optional[_Entry]] = {}  # replay mode: the whole recording, decoded
         self._exact: t.Dict[t.Tuple[str, str], str] = {}  # replay mode: (method, stored URL) -> base key
+        self._broken: t.Dict[str, ReplayStorageError] = {}  # replay mode: entries that cannot be read
         self._loaded = False
         #: Stored with each recording: what its key was computed from, besides the request.
         self.matching = {"ignore": sorted(self.ignore), "match_headers": sorted(h.lower() for h in self.match_headers),
@@ -131,18 +132,24 @@ class Replay:
         if self.offline:  # a replay-only run never changes the storage: read and decode it once
             if not self._loaded:
                 self._load_all()
+            if key in self._broken:
+                raise self._broken[key]
             return self._cache.get(key)
         return self._decode(key, self.storage.load(key))
 
     def _load_all(self) -> None:
         for key, text in self.storage.load_all().items():
-            document = self.storage.load(key, text)
-            self._cache[key] = self._decode(key, document)
+            try:
+                document = self.storage.load(key, text)
+                self._cache[key] = self._decode(key, document)
+            except ReplayStorageError as exc:  # raised when (and only when) this entry is replayed
+                self._broken[key] = exc
+                continue
             if key.endswith(".1") and document is not None and not self.match_headers \
                     and document.get("matching") == self.matching:
-                request = document.get("request")
-                if isinstance(request, dict) and not any(request.get(b) for b in ("body", "body_json", "body_text")):
-                    self._exact[(str(request.get("method")), str(request.get("url")))] = key[:-2]
+                stored = _stored_request(document)
+                if stored is not None and not stored.body:  # a JSON {} or [] is a body
+                    self._exact[(stored.method, stored.url)] = key[:-2]
         self._loaded = True
 
     def exact_key(self, request: requests.PreparedRequest) -> t.Optional[str]:
@@ -153,8 +160,8 @@ class Replay:
         Exact: a stored URL went through the scrubbing rules already and is left as it is
         by them (they are idempotent; a test checks it), so the canonical form of this
         request would be that of the recording, made with the same ``matching`` settings
-        and rules (stored with it). Registered secrets or names that could change the URL
-        now send the request the long way.
+        and rules (stored with it). When secrets or names are registered in this process,
+        the URL must also be left as it is by the rules as they are now.
         """
         if not self.offline or request.body or self.match_headers:
             return None
@@ -163,13 +170,10 @@ class Replay:
                 self._load_all()
         url = request.url or ""
         key = self._exact.get((request.method or "GET", url))
-        if key is None or scrub_secrets(url) != url:
+        if key is None:
             return None
-        names = registered_names()
-        if names:
-            query = url.partition("?")[2].lower()
-            if "%" in query or any(name in query for name in names):
-                return None
+        if (has_registered_secrets() or registered_names()) and scrub_url(url) != url:
+            return None  # the rules as they are now would store another URL: the long way
         return key
 
     def _decode(self, key: str, document: t.Optional[t.Dict[str, t.Any]]) -> t.Optional[_Entry]:
