@@ -122,9 +122,9 @@ def register_secret(value: str, *, long_lived: bool = False) -> None:
     _SECRETS.add(value, long_lived)
 
 
-def registered_names() -> t.FrozenSet[str]:
-    """The names registered with :func:`register_secret_name` (lower case)."""
-    return frozenset(_REGISTERED_NAMES)
+def has_registered_names() -> bool:
+    """True once a name was registered with :func:`register_secret_name`."""
+    return bool(_REGISTERED_NAMES)
 
 
 def has_registered_secrets() -> bool:

@@ -15,7 +15,7 @@ import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
-from luco_client._redact import has_registered_secrets, redact_url, registered_names
+from luco_client._redact import has_registered_names, has_registered_secrets, redact_url
 from luco_client.errors import ConfigurationError, ReplayMissError, ReplayStorageError
 from luco_client.transport._replay.canonical import (
     SCRUB_RULES,
@@ -165,14 +165,15 @@ class Replay:
         """
         if not self.offline or request.body or self.match_headers:
             return None
-        with self._lock:
-            if not self._loaded:
-                self._load_all()
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    self._load_all()
         url = request.url or ""
         key = self._exact.get((request.method or "GET", url))
         if key is None:
             return None
-        if (has_registered_secrets() or registered_names()) and scrub_url(url) != url:
+        if (has_registered_secrets() or has_registered_names()) and scrub_url(url) != url:
             return None  # the rules as they are now would store another URL: the long way
         return key
 
