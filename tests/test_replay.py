@@ -443,5 +443,5 @@ def test_a_recording_is_json_and_a_binary_object_file_is_refused(server: FlakySe
     (path,) = directory.glob("*.json")
     path.write_bytes(b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93.")
     with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(directory))) as s, \
-            pytest.raises(ReplayStorageError, match="cannot read the recording"):
+            pytest.raises(ReplayStorageError, match="is not a recording this version can read"):
         s.get(server.url + "/j")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import SplitResult, urlsplit
 
@@ -18,7 +17,8 @@ def split_url(url: str) -> SplitResult:
     way. Raises ValueError where urlsplit does."""
     scheme, sep, rest = url.partition("://")
     if sep and scheme in _PLAIN_SCHEMES and url.isascii() and url.isprintable() and " " not in url:
-        cut = min(rest.find(c) % (len(rest) + 1) for c in "/?#")  # where the host ends
+        end = _HOST_END.search(rest)
+        cut = end.start() if end is not None else len(rest)
         netloc, tail = rest[:cut], rest[cut:]
         if "[" not in netloc and "]" not in netloc:
             tail, _, fragment = tail.partition("#")
@@ -28,6 +28,7 @@ def split_url(url: str) -> SplitResult:
 
 
 _PLAIN_SCHEMES = frozenset({"http", "https"})
+_HOST_END = re.compile(r"[/?#]")
 
 
 def derive_template(url: str) -> str:
@@ -36,14 +37,7 @@ def derive_template(url: str) -> str:
     Drops the query and fragment (they may hold secrets and unbounded values) and replaces
     numeric, UUID, long-hex and long token-like path segments by ``{id}``.
     """
-    if "://" in url:  # cached by path, so that the pages of one endpoint share an entry
-        url = url.partition("#")[0].partition("?")[0]
-    return _template(url)
-
-
-@functools.lru_cache(maxsize=4096)
-def _template(url: str) -> str:
-    try:
+    try:  # not cached: URLs with ids in their paths would only churn a cache
         parts = split_url(url)
     except ValueError:
         return "<invalid url>"
