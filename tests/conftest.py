@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -20,6 +22,37 @@ REQUIRE_REDIS = os.environ.get("LUCO_CLIENT_REQUIRE_REDIS") == "1"
 #: ``in_flight()`` -> (a server action answering 200 after 50 ms, the most requests it
 #: answered at once so far).
 InFlightFactory = t.Callable[[], t.Tuple[t.Callable[[Received], Delay], t.Callable[[], int]]]
+
+
+CaptureLogs = t.Callable[..., t.ContextManager[t.List[logging.LogRecord]]]
+
+
+@contextlib.contextmanager
+def _capture_logs(name: str = "", level: int = logging.DEBUG,
+                  propagate: t.Optional[bool] = None) -> t.Iterator[t.List[logging.LogRecord]]:
+    logger = logging.getLogger(name)
+    records: t.List[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign, assignment]
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    if propagate is not None:
+        logger.propagate = propagate
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+@pytest.fixture
+def capture_logs() -> CaptureLogs:
+    """``with capture_logs(name="", level=DEBUG, propagate=None) as records``: the records
+    reaching logger ``name`` (the root by default) while the block runs; level and
+    propagation are restored after it, as an application configuring logging would."""
+    return _capture_logs
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -28,35 +27,21 @@ from luco_client import (
 from luco_client.events import EventKind
 from luco_client.testing import Drop, FakeClock, FlakyServer, Redirect, Reply
 
+if t.TYPE_CHECKING:
+    from conftest import CaptureLogs
+
 TOKEN = "eyJhbGciOi.secret-token-value-123"
 API_KEY = "ak_live_9f8e7d6c5b4a"
 PASSWORD = "correct-horse-battery"
 SECRETS = (TOKEN, API_KEY, PASSWORD)
 
 
-class _ListHandler(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: t.List[str] = []
-        self.setFormatter(logging.Formatter("%(name)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+_FORMAT = logging.Formatter("%(name)s %(message)s")
 
 
-@contextlib.contextmanager
-def _everything_at_debug() -> t.Iterator[_ListHandler]:
-    """Capture every logger's records (urllib3's included) at DEBUG, as an application might."""
-    handler = _ListHandler()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
+def _lines(records: t.List[logging.LogRecord]) -> t.List[str]:
+    """The records as an application's handler would write them (tracebacks included)."""
+    return [_FORMAT.format(r) for r in records]
 
 
 def test_no_secret_in_captured_debug_logs(server: FlakyServer, other_server: FlakyServer,
@@ -91,13 +76,13 @@ def test_no_secret_in_captured_debug_logs(server: FlakyServer, other_server: Fla
         assert secret not in text
 
 
-def test_query_string_keys_are_redacted_everywhere(server: FlakyServer) -> None:
-    with _everything_at_debug() as handler:
+def test_query_string_keys_are_redacted_everywhere(server: FlakyServer, capture_logs: CaptureLogs) -> None:
+    with capture_logs() as records:
         GracefulSession().get(server.url + "/q", auth=ApiKeyAuth(API_KEY, query_param="api_key"))
-    assert any(line.startswith("luco_client") and "api_key=REDACTED" in line for line in handler.lines)
+    assert any(line.startswith("luco_client") and "api_key=REDACTED" in line for line in _lines(records))
     # urllib3 logs the request line with its query at DEBUG; the adapter scrubs that logger.
-    assert any(line.startswith("urllib3") and "api_key=REDACTED" in line for line in handler.lines)
-    assert all(API_KEY not in line for line in handler.lines)
+    assert any(line.startswith("urllib3") and "api_key=REDACTED" in line for line in _lines(records))
+    assert all(API_KEY not in line for line in _lines(records))
 
 
 def test_redacting_filter_scrubs_any_record() -> None:
@@ -321,8 +306,8 @@ def test_urls_are_redacted_even_when_nested_or_malformed(url: str) -> None:
     assert "SECRETkey9" not in redact_url(url)
 
 
-def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer) -> None:
-    with _everything_at_debug() as handler:
+def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer, capture_logs: CaptureLogs) -> None:
+    with capture_logs() as records:
         GracefulSession().get(server.url + "/cb", params={"redirect": "https://a/b?access_token=SECRETkey9"})
-    assert any("urllib3" in line for line in handler.lines)
-    assert all("SECRETkey9" not in line for line in handler.lines)
+    assert any("urllib3" in line for line in _lines(records))
+    assert all("SECRETkey9" not in line for line in _lines(records))

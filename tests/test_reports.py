@@ -28,6 +28,9 @@ from luco_client import (
 from luco_client.reports import REPORT_KINDS
 from luco_client.testing import Delay, Drop, FlakyServer, Reply
 
+if t.TYPE_CHECKING:
+    from conftest import CaptureLogs
+
 
 class Workload(t.NamedTuple):
     stats: Stats
@@ -186,31 +189,14 @@ def test_json_report_round_trips_and_has_exact_numbers(workload: Workload) -> No
 # ------------------------------------------------------------------ logger
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: t.List[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def reports_logger() -> t.Iterator[_Collect]:
-    logger = logging.getLogger("luco_client.reports")
-    handler = _Collect()
-    old_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
+def reports_logger(capture_logs: CaptureLogs) -> t.Iterator[t.List[logging.LogRecord]]:
+    with capture_logs("luco_client.reports", logging.INFO) as records:
+        yield records
 
 
 def test_logger_report_emits_one_info_line_per_endpoint_and_total(
-        workload: Workload, reports_logger: _Collect) -> None:
+        workload: Workload, reports_logger: t.List[logging.LogRecord]) -> None:
     root = logging.getLogger()
     root_state = (list(root.handlers), root.level, list(root.filters))
     logger = logging.getLogger("luco_client.reports")
@@ -218,8 +204,8 @@ def test_logger_report_emits_one_info_line_per_endpoint_and_total(
     lines = report_status(workload.stats)  # "logger" is the default kind
     assert (list(root.handlers), root.level, list(root.filters)) == root_state
     assert (list(logger.handlers), logger.level, logger.propagate) == own_state
-    assert [r.getMessage() for r in reports_logger.records] == lines
-    assert all(r.levelno == logging.INFO and r.name == "luco_client.reports" for r in reports_logger.records)
+    assert [r.getMessage() for r in reports_logger] == lines
+    assert all(r.levelno == logging.INFO and r.name == "luco_client.reports" for r in reports_logger)
     snap = workload.stats.snapshot()
     assert lines == [
         f"luco_client tracked that GET {workload.berry} was hit 5 time(s) (3 retry(ies)) with a success rate of "
@@ -232,24 +218,16 @@ def test_logger_report_emits_one_info_line_per_endpoint_and_total(
         f"33.33%, avg latency of {snap.total.latency_avg:.3f}s, p95 {snap.total.latency_p95:.3f}s, "
         f"and a rate of {snap.total.req_per_sec:.2f} reqs/s.",
     ]
-    structured = [r.luco_report for r in reports_logger.records]  # type: ignore[attr-defined]
+    structured = [r.luco_report for r in reports_logger]  # type: ignore[attr-defined]
     assert [(d["requests"], d["retries"], d["status_5xx"]) for d in structured] == [(5, 3, 3), (4, 1, 1), (9, 4, 4)]
 
 
-def test_logger_report_uses_the_given_logger(workload: Workload, reports_logger: _Collect) -> None:
-    mine = logging.getLogger("tests.my_reports")
-    handler = _Collect()
-    mine.addHandler(handler)
-    mine.setLevel(logging.INFO)
-    mine.propagate = False
-    try:
-        lines = report_status(workload.stats, "logger", logger=mine)
-    finally:
-        mine.removeHandler(handler)
-        mine.setLevel(logging.NOTSET)
-        mine.propagate = True
-    assert [r.getMessage() for r in handler.records] == lines and len(lines) == 3
-    assert reports_logger.records == []
+def test_logger_report_uses_the_given_logger(workload: Workload, reports_logger: t.List[logging.LogRecord],
+                                             capture_logs: CaptureLogs) -> None:
+    with capture_logs("tests.my_reports", logging.INFO, propagate=False) as mine:
+        lines = report_status(workload.stats, "logger", logger=logging.getLogger("tests.my_reports"))
+    assert [r.getMessage() for r in mine] == lines and len(lines) == 3
+    assert reports_logger == []
 
 
 def test_logger_report_is_silent_unless_logging_is_configured(

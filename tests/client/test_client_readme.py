@@ -40,6 +40,9 @@ from luco_client.client import (
 )
 from luco_client.testing import Delay, FakeClock, PokemonServer, Reply
 
+if t.TYPE_CHECKING:
+    from conftest import CaptureLogs
+
 
 class PokeApiEndpoint(BaseEndpoint):
     GET_POKEMON = "/pokemon/{NAME}"
@@ -53,23 +56,10 @@ def _json(r: t.Any) -> t.Any:
 
 
 @pytest.fixture
-def records() -> t.Iterator[t.List[logging.LogRecord]]:
+def records(capture_logs: CaptureLogs) -> t.Iterator[t.List[logging.LogRecord]]:
     """Every luco_client record at DEBUG (the package logger only; root untouched)."""
-    captured: t.List[logging.LogRecord] = []
-
-    class Handler(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            captured.append(record)
-
-    logger = logging.getLogger("luco_client")
-    handler, old = Handler(logging.DEBUG), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with capture_logs("luco_client") as captured:
         yield captured
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old)
 
 
 # ---------------------------------------------------------------------- simple example
