@@ -227,7 +227,23 @@ def _checked(name: str, value: t.Any) -> t.Any:
     return _log_event(name, value)
 
 
-class Settings:
+class FieldView:
+    """Frozen attribute access to setting fields held in ``_values`` (the base of
+    :class:`Settings` and the merged ``ResolvedSettings``)."""
+
+    __slots__ = ()
+    _values: t.Dict[str, t.Any]
+
+    def __getattr__(self, name: str) -> t.Any:
+        if name in FIELDS:
+            return self._values[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        raise AttributeError(f"{type(self).__name__} objects are frozen; build a new one")
+
+
+class Settings(FieldView):
     """How calls behave, declared once and merged by precedence (a frozen value).
 
     Every parameter defaults to *unset* (inherit from the level below); ``None`` disables
@@ -324,14 +340,6 @@ class Settings:
         if unknown:
             raise ConfigurationError(f"unknown settings {unknown}; valid: {list(FIELDS)}")
         return cls(**values)
-
-    def __getattr__(self, name: str) -> t.Any:
-        if name in FIELDS:
-            return self._values[name]
-        raise AttributeError(name)
-
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        raise AttributeError("Settings are frozen; build a new one")
 
     def is_set(self, name: str) -> bool:
         """Whether ``name`` is set at this level (``None`` counts as set: it disables)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 
 from luco_client._redact import redact_url
-from luco_client.client._config import FIELDS, UNSET, Settings
+from luco_client.client._config import FIELDS, UNSET, FieldView, Settings
 from luco_client.events import LogEvent, LogLevel
 from luco_client.transport import ConcurrencyLimit, GracefulRetry, Throttle, Timeout
 
@@ -51,7 +51,7 @@ def default_settings(retry: GracefulRetry) -> Settings:
     )
 
 
-class ResolvedSettings:
+class ResolvedSettings(FieldView):
     """The settings of one call after the merge: every field has a value, and
     :attr:`sources` says which layer it came from. Frozen.
 
@@ -85,14 +85,6 @@ class ResolvedSettings:
         object.__setattr__(self, "_origins", dict(origins))
         object.__setattr__(self, "base_url", base_url)
         object.__setattr__(self, "base_url_source", base_url_source)
-
-    def __getattr__(self, name: str) -> t.Any:
-        if name in FIELDS:
-            return self._values[name]
-        raise AttributeError(name)
-
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        raise AttributeError("ResolvedSettings are frozen")
 
     def source(self, name: str) -> str:
         """The level (``"default"``, ``"client"``, ...) the setting ``name`` came from."""
