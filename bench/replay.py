@@ -17,26 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import typing as t
 
+from _common import bench, loopback_server  # bench/ is on sys.path when a benchmark runs
+
 from luco_client import GracefulRetry, GracefulSession, JSONDirReplayStorage, Replay, SQLiteReplayStorage
-
-_SERVER = (
-    "import sys\n"
-    "from luco_client.testing import FlakyServer, Reply\n"
-    "srv = FlakyServer(default=Reply(200, {'id': 1, 'name': 'bulbasaur', 'types': ['grass', 'poison']})).start()\n"
-    "print(srv.port, flush=True)\n"
-    "sys.stdin.read()\n"
-    "srv.close()\n"
-)
-
-
-def bench(name: str, value: float, unit: str) -> None:
-    print(f"BENCH {name} {value:.4g} {unit}", flush=True)
 
 
 def _run(session: GracefulSession, urls: t.Sequence[str]) -> float:
@@ -57,10 +44,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5000, help="distinct recorded calls (default 5000)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with loopback_server('{"id": 1, "name": "bulbasaur", "types": ["grass", "poison"]}') as port:
         urls = [f"http://127.0.0.1:{port}/pokemon/{i}?fields=name,types" for i in range(args.calls)]
         with tempfile.TemporaryDirectory() as tmp:
             storages = {"sqlite": lambda: SQLiteReplayStorage(os.path.join(tmp, "bench.sqlite")),
@@ -92,10 +76,6 @@ def main() -> None:
                 bench(f"replay.{kind}.speedup", live_total / replay_total, "x")
                 bench(f"replay.{kind}.speedup_median_round", statistics.median(ratios), "x")
                 bench(f"replay.{kind}.record_overhead_ratio", record_time[kind] / live_alone, "x")
-    finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -18,28 +18,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
 import requests
+from _common import bench, loopback_server  # bench/ is on sys.path when a benchmark runs
 
 from luco_client import GracefulRetry, GracefulSession, Throttle, ThrottleRule
 from luco_client.testing import FlakyServer, max_in_window
-
-_SERVER = (
-    "import sys, time\n"
-    "from luco_client.testing import FlakyServer, Reply\n"
-    "srv = FlakyServer(default=Reply(200, {'ok': True})).start()\n"
-    "print(srv.port, flush=True)\n"
-    "sys.stdin.read()\n"
-    "srv.close()\n"
-)
-
-
-def bench(name: str, value: float, unit: str) -> None:
-    print(f"BENCH {name} {value:.4g} {unit}", flush=True)
 
 
 def _timed_gets(session: requests.Session, url: str, calls: int) -> float:
@@ -52,10 +38,7 @@ def _timed_gets(session: requests.Session, url: str, calls: int) -> float:
 
 
 def overhead(calls: int, rounds: int) -> None:
-    server = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with loopback_server('{"ok": true}') as port:
         url = f"http://127.0.0.1:{port}/items/1"
         bare = requests.Session()
         graceful = GracefulSession(retry=GracefulRetry(), throttle=Throttle(ThrottleRule(r".*", 1_000_000, 1.0)))
@@ -84,10 +67,6 @@ def overhead(calls: int, rounds: int) -> None:
         bench("transport.overhead_ratio_median_round", statistics.median(ratios), "x")
         bare.close()
         graceful.close()
-    finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(timeout=10)
 
 
 def throttle(rate: int, seconds: float) -> None:
