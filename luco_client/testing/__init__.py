@@ -7,6 +7,7 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
+    Apply,
     CERT_FILE,
     Delay,
     Drop,
@@ -36,6 +37,7 @@ __all__ = [
     "Truncate",
     "Redirect",
     "Tunnel",
+    "Apply",
     "Faults",
     "reserve_port",
     "max_in_window",

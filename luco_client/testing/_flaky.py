@@ -39,6 +39,7 @@ __all__ = [
     "Truncate",
     "Redirect",
     "Tunnel",
+    "Apply",
     "Faults",
     "reserve_port",
     "max_in_window",
@@ -50,7 +51,11 @@ Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
 @dataclass(frozen=True)
 class Received:
     """One request as the server saw it. ``at`` is ``time.monotonic()``, ``wall`` is
-    ``time.time()``, both taken when the request line and headers were read."""
+    ``time.time()``, both taken when the request line and headers were read.
+
+    ``query`` keeps the last value of each parameter; ``query_string`` is the raw query
+    (still percent-encoded) and :meth:`query_all` gives every ``(name, value)`` pair in
+    order, repeated names included."""
 
     method: str
     path: str
@@ -60,6 +65,11 @@ class Received:
     at: float
     wall: float
     port: int
+    query_string: str = ""
+
+    def query_all(self) -> t.List[t.Tuple[str, str]]:
+        """Every query parameter as ``(name, value)``, in order, form-decoded (``+`` is a space)."""
+        return parse_qsl(self.query_string, keep_blank_values=True)
 
     def header(self, name: str) -> t.Optional[str]:
         """A header value, case-insensitively."""
@@ -206,6 +216,20 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 @dataclass(frozen=True)
+class Apply:
+    """Let ``handler`` (a fake API's route, ``(Received) -> action``) apply the request, then
+    play ``then`` instead of its answer: a fault *after* the server applied a write (the
+    default ``then`` drops the connection, so the client never learns it was applied)."""
+
+    handler: t.Callable[[Received], t.Any]
+    then: t.Any = Drop()
+
+    def play(self, handler: _Handler) -> None:
+        self.handler(handler.received)
+        self.then.play(handler)
+
+
+@dataclass(frozen=True)
 class Redirect:
     """Redirect to ``location`` with ``status`` (302 by default)."""
 
@@ -223,18 +247,28 @@ class Faults:
     :param error_rate: share of requests answered 500/502/503.
     :param throttle_rate: share answered 429 with ``Retry-After: retry_after``.
     :param reset_rate: share whose connection is dropped without an answer.
+    :param applied_reset_rate: share that the server *applies* (its default action runs)
+        before dropping the connection without an answer: the write happened, the client
+        cannot know.
+    :param applied_error_rate: share that the server applies, then answers 503 anyway.
     :param retry_after: seconds in the 429's Retry-After header.
+
+    Faults before the request is handled leave the server's state untouched; the two
+    ``applied_*`` faults change it.
     """
 
     def __init__(self, seed: int = 0, *, error_rate: float = 0.0, throttle_rate: float = 0.0,
-                 reset_rate: float = 0.0, retry_after: float = 1) -> None:
+                 reset_rate: float = 0.0, applied_reset_rate: float = 0.0, applied_error_rate: float = 0.0,
+                 retry_after: float = 1) -> None:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.error_rate, self.throttle_rate, self.reset_rate = error_rate, throttle_rate, reset_rate
+        self.applied_reset_rate, self.applied_error_rate = applied_reset_rate, applied_error_rate
         self.retry_after = retry_after
 
-    def pick(self) -> t.Optional[t.Any]:
-        """The fault for the next request, or ``None``."""
+    def pick(self, default: t.Any = None) -> t.Optional[t.Any]:
+        """The fault for the next request, or ``None``. ``default`` is the server's own
+        action (needed by the ``applied_*`` faults, which run it first)."""
         with self._lock:
             roll = self._random.random()
             status = self._random.choice((500, 502, 503))
@@ -246,6 +280,13 @@ class Faults:
         roll -= self.throttle_rate
         if roll < self.reset_rate:
             return Drop()
+        roll -= self.reset_rate
+        if default is not None and callable(default) and not hasattr(default, "play"):
+            if roll < self.applied_reset_rate:
+                return Apply(default, Drop())
+            roll -= self.applied_reset_rate
+            if roll < self.applied_error_rate:
+                return Apply(default, Reply(503, {"error": "injected fault after the request was applied"}))
         return None
 
 
@@ -253,6 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stalls
     server: _Server
+    received: Received  # the request being answered (set before its action plays)
 
     def log_message(self, format: str, *args: t.Any) -> None:  # silence stderr
         return
@@ -279,7 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(self.path)
             path, query = parts.path, parts.query
         received = Received(self.command, path, dict(parse_qsl(query, keep_blank_values=True)),
-                            dict(self.headers.items()), body, at, wall, self.server.server_address[1])
+                            dict(self.headers.items()), body, at, wall, self.server.server_address[1], query)
+        self.received = received
         action = self.server.owner._record_and_pick(received)
         if callable(action) and not hasattr(action, "play"):
             action = action(received)
@@ -483,7 +526,7 @@ class FlakyServer:
                 return script.pop(0) if len(script) > 1 else script[0]
         if received.method == "CONNECT":
             return Tunnel()
-        fault = self.faults.pick() if self.faults is not None else None
+        fault = self.faults.pick(self.default) if self.faults is not None else None
         return fault or self.default
 
     # ------------------------------------------------------------------ admin view
