@@ -23,7 +23,7 @@ from luco_client._redact import redact_url
 from luco_client.client._caller import Caller, config_of
 from luco_client.client._config import Settings
 from luco_client.client._context import RequestContext
-from luco_client.client._endpoint import as_endpoint, check_base_url, join_url
+from luco_client.client._endpoint import as_endpoint, check_base_url, join_url, origin_of
 from luco_client.client._merge import Layer, default_settings
 from luco_client.client._namespaces import instantiate_namespaces
 from luco_client.client._overrides import active_override
@@ -86,7 +86,14 @@ class ApiClient(Caller):
         several clients can share one on purpose.
     :param stats: where attempts are counted; default a new
         :class:`~luco_client.stats.Stats` per instance (never shared by accident).
-    :param clock: time source of the default retry policy and the sessions (tests).
+    :param auth: a requests auth object (such as
+        :class:`~luco_client.transport.BearerTokenAuth` or
+        :class:`~luco_client.transport.ApiKeyAuth`) applied to the calls made through the
+        client's verbs whose URL has the origin (scheme, host, port) of the client's
+        ``BASE_URL``. Requests to any other origin (an absolute endpoint on another host, a
+        token endpoint, a pre-signed download URL through ``client.session``) never carry
+        it, so one session can serve the API, its token endpoint and third-party hosts.
+        A call's own ``auth=`` wins. Default ``None``.
     :param session_kwargs: passed to :meth:`build_session` and on to
         :class:`~luco_client.transport.GracefulSession` (``idempotency_header``,
         ``credential_headers``, ``validators``, ``hooks``, ``pool_maxsize``...).
@@ -109,6 +116,7 @@ class ApiClient(Caller):
         settings: t.Optional[Settings] = None,
         stats: t.Optional[Stats] = None,
         clock: Clock = SYSTEM_CLOCK,
+        auth: t.Any = None,
         **session_kwargs: t.Any,
     ) -> None:
         cls = type(self)
@@ -145,6 +153,10 @@ class ApiClient(Caller):
         else:
             self._luco_base_url = check_base_url(config.get("BASE_URL"), f"{cls.__name__}.Config")
         self._luco_base_url_source = "client"
+        if auth is not None and not callable(auth):
+            raise ConfigurationError(f"{cls.__name__}: auth must be a requests auth object (callable), got {auth!r}")
+        self._auth = auth
+        self._auth_origin = origin_of(self._luco_base_url) if self._luco_base_url else None
         owned = [settings.throttling] if settings is not None and settings.is_set("throttling") \
             and settings.throttling is not None else []
         if replay is not None:
@@ -258,6 +270,8 @@ class ApiClient(Caller):
             log_response=resolved.log_response, log_errors=resolved.log_errors)
         if method == "HEAD":
             kwargs.setdefault("allow_redirects", False)  # as requests' Session.head
+        if self._auth is not None and kwargs.get("auth") is None and origin_of(url) == self._auth_origin:
+            kwargs["auth"] = self._auth  # credentials go to the API's own origin only
         session = self._session
         try:
             response = session.request(method, url, options=options, **kwargs)

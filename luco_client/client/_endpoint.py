@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from luco_client.client._config import Settings
 from luco_client.errors import ConfigurationError
 
-__all__ = ["Endpoint", "BaseEndpoint", "as_endpoint", "join_url", "escape_segment"]
+__all__ = ["Endpoint", "BaseEndpoint", "as_endpoint", "join_url", "escape_segment", "origin_of"]
 
 _FORMATTER = string.Formatter()
 
@@ -183,3 +183,20 @@ def check_base_url(value: t.Any, owner: str) -> t.Optional[str]:
     if not parts.hostname:
         raise ConfigurationError(f"{owner}: BASE_URL has no host: {value!r}")
     return value
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> t.Optional[t.Tuple[str, str, int]]:
+    """``(scheme, host, port)`` of ``url``, lower-cased, the default port filled in; ``None``
+    for a URL without a host (or one that cannot be parsed)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port if port is not None else _DEFAULT_PORTS.get(scheme, 0)
