@@ -5,10 +5,11 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 ``fake_clock`` fixtures.
 """
 
+from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
-    Apply,
     CERT_FILE,
+    Apply,
     Delay,
     Drop,
     Faults,
@@ -18,6 +19,7 @@ from luco_client.testing._flaky import (
     Redirect,
     Reply,
     SilentServer,
+    Trickle,
     Truncate,
     Tunnel,
     max_in_window,
@@ -38,9 +40,12 @@ __all__ = [
     "Redirect",
     "Tunnel",
     "Apply",
+    "Trickle",
     "Faults",
     "reserve_port",
     "max_in_window",
     "FakeClock",
+    "Blob",
+    "ServeBlob",
     "PokemonServer",
 ]
