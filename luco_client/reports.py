@@ -300,6 +300,7 @@ def report_status(
     logger: t.Optional[logging.Logger] = None,
     file: t.Optional[t.TextIO] = None,
     title: t.Optional[str] = None,
+    printer: t.Optional[str] = None,
 ) -> t.Any:
     """Render request statistics, per (method, URL template) and in total.
 
@@ -328,6 +329,7 @@ def report_status(
           as float), ``status_1xx``, ``span_s`` and ``statuses`` (``{"200": n, ...}``).
     :param logger: the logger of the ``"logger"`` report. Default
         ``logging.getLogger("luco_client.reports")``.
+    :param printer: gracy's name for ``kind``.
     :param file: the text stream of the ``"list"`` and ``"rich"`` reports. Default
         ``sys.stdout``, looked up at call time.
     :param title: heading of the ``"list"``, ``"rich"`` and ``"plotly"`` reports (default
@@ -341,6 +343,8 @@ def report_status(
     :raises MissingExtraError: when ``"rich"`` or ``"plotly"`` is asked for without the
         package installed (the message says ``pip install "luco-client[rich]"``).
     """
+    if printer is not None:
+        kind = printer
     if kind not in REPORT_KINDS:
         raise ConfigurationError(
             f"report_status: unknown kind {kind!r}; valid kinds are {', '.join(map(repr, REPORT_KINDS))}")

@@ -35,7 +35,7 @@ __all__ = ["Replay", "MODES"]
 
 MODES = ("record", "replay", "record-missing")
 _ALIASES = {"record_missing": "record-missing", "record-missing": "record-missing", "record": "record",
-            "replay": "replay"}
+            "replay": "replay", "smart-replay": "record-missing"}  # gracy's name of record-missing
 
 
 class Replay:
@@ -59,7 +59,7 @@ class Replay:
     events (``{REPLAY}`` is ``REPLAYED``, ``{IS_REPLAY}`` is ``TRUE``), and are counted as
     replays in the stats. Transport failures (resets, timeouts) are not recorded.
 
-    :param mode: ``"record"``, ``"replay"`` or ``"record-missing"``.
+    :param mode: ``"record"``, ``"replay"`` or ``"record-missing"`` (gracy: ``"smart-replay"``).
     :param storage: a :class:`ReplayStorage`, or a path for an SQLite file. Default
         ``"luco-replay.sqlite"`` in the working directory.
     :param match_headers: request headers that take part in matching (e.g. ``("Accept",)``);
