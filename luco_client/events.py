@@ -45,6 +45,7 @@ import string
 import typing as t
 from dataclasses import dataclass
 
+from luco_client._public import publish
 from luco_client._redact import redact_text, register_secret
 from luco_client.errors import ConfigurationError
 
@@ -282,3 +283,6 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact_text(record.exc_text)
         return True
+
+
+publish(__name__, globals())

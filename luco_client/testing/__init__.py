@@ -5,6 +5,7 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 ``fake_clock`` fixtures.
 """
 
+from luco_client._public import publish
 from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
@@ -49,3 +50,5 @@ __all__ = [
     "ServeBlob",
     "PokemonServer",
 ]
+
+publish(__name__, globals())

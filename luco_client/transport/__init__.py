@@ -16,6 +16,7 @@ Public names::
     Replay, ReplayStorage, SQLiteReplayStorage, JSONDirReplayStorage, RedisReplayStorage
 """
 
+from luco_client._public import publish
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
 from luco_client.transport._concurrency import ConcurrencyLimit
@@ -98,3 +99,5 @@ __all__ = [
     "JSONDirReplayStorage",
     "RedisReplayStorage",
 ]
+
+publish(__name__, globals())

@@ -310,6 +310,8 @@ class CallRunner:
                 wire.sent if wire.tracked else None))
         if response is not None:
             response.close()
+        if self.replay is not None and not self.replay.offline:
+            self.replay.not_recorded(self.request, f"no response to record ({type(error).__name__})")
         return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
 
     def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
