@@ -104,7 +104,7 @@ class Reply:
     headers: t.Mapping[str, str] = field(default_factory=dict)
     reason: t.Optional[str] = None
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         payload, ctype = _encode(self.body if self.body is not None else {"ok": self.status < 400})
         handler.send_response(self.status, self.reason)
         headers = {"Content-Type": ctype or "application/json", **self.headers}
@@ -123,7 +123,7 @@ class Delay:
     seconds: float
     then: t.Any = Reply()
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.server.stopping.wait(self.seconds)
         try:
             self.then.play(handler)
@@ -135,7 +135,7 @@ class Delay:
 class Drop:
     """Read the request, then close the connection without answering (a reset)."""
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.close_connection = True
         try:
             handler.connection.shutdown(socket.SHUT_RDWR)
@@ -150,7 +150,7 @@ class Truncate:
     body: bytes = b'{"partial": '
     length: int = 1000
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(self.length))
@@ -173,7 +173,7 @@ class Trickle:
     head: bool = False
     status: int = 200
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         head = (f"HTTP/1.1 {self.status} Trickling\r\nContent-Type: application/octet-stream\r\n"
                 f"Content-Length: {len(self.body)}\r\n\r\n").encode("ascii")
         handler.close_connection = True
@@ -200,7 +200,7 @@ class Garbage:
 
     data: bytes = b"\x17\x03\x03\x00\x20" + b"X" * 32
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.wfile.flush()
         raw = socket.socket(fileno=os.dup(handler.connection.fileno()))
         try:
@@ -215,7 +215,7 @@ class Tunnel:
     """Answer a ``CONNECT host:port`` by relaying bytes both ways (the server acts as an
     HTTPS proxy). The default for CONNECT requests; script ``Reply(503)`` to refuse."""
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         host, _, port = handler.path.rpartition(":")
         handler.close_connection = True
         try:
@@ -260,7 +260,7 @@ class Apply:
     handler: t.Callable[[Received], t.Any]
     then: t.Any = Drop()
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         self.handler(handler.received)
         self.then.play(handler)
 
@@ -272,7 +272,7 @@ class Redirect:
     location: str
     status: int = 302
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         Reply(self.status, b"", {"Location": self.location}).play(handler)
 
 
@@ -326,7 +326,7 @@ class Faults:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stalls
     server: _Server
@@ -503,7 +503,7 @@ class FlakyServer:
 
     def start(self) -> FlakyServer:
         """Bind and serve in a background thread."""
-        server = _Server(("127.0.0.1", self._port), _Handler)
+        server = _Server(("127.0.0.1", self._port), RequestHandler)
         server.owner = self
         server.stopping = threading.Event()
         if self.tls:
