@@ -25,6 +25,7 @@ Public names::
     OffsetPaginator, PageNumberPaginator, CursorPaginator, Paginator
     RetryAfterBackoffHook, RateLimitBackoffHook, parse_retry_after
     BoundVerb, TypedVerb                      ``client.get`` and ``client.get[Model]``
+    json_body, require                        JSON bodies and fields with typed errors
 
 This layer never imports ``requests`` at run time: it sends through
 :class:`~luco_client.transport.GracefulSession`.
@@ -37,6 +38,7 @@ from luco_client.client._config import UNSET, GracefulValidator, Settings
 from luco_client.client._context import RequestContext
 from luco_client.client._endpoint import BaseEndpoint, Endpoint, escape_segment
 from luco_client.client._errors import UserDefinedError
+from luco_client.client._json import json_body, require
 from luco_client.client._merge import LEVELS, ResolvedSettings
 from luco_client.client._namespaces import Namespace
 from luco_client.client._overrides import graceful, graceful_generator
@@ -68,4 +70,6 @@ __all__ = [
     "parse_retry_after",
     "BoundVerb",
     "TypedVerb",
+    "json_body",
+    "require",
 ]
