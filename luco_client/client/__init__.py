@@ -26,6 +26,7 @@ Public names::
     RetryAfterBackoffHook, RateLimitBackoffHook, parse_retry_after
     BoundVerb, TypedVerb                      ``client.get`` and ``client.get[Model]``
     json_body, require                        JSON bodies and fields with typed errors
+    reconciled_write, ReadBack, outcome_unknown   writes resent only when proven not applied
 
 This layer never imports ``requests`` at run time: it sends through
 :class:`~luco_client.transport.GracefulSession`.
@@ -43,6 +44,7 @@ from luco_client.client._merge import LEVELS, ResolvedSettings
 from luco_client.client._namespaces import Namespace
 from luco_client.client._overrides import graceful, graceful_generator
 from luco_client.client._pagination import CursorPaginator, OffsetPaginator, PageNumberPaginator, Paginator
+from luco_client.client._readback import ReadBack, outcome_unknown, reconciled_write
 from luco_client.client._verbs import BoundVerb, TypedVerb
 
 __all__ = [
@@ -72,4 +74,7 @@ __all__ = [
     "TypedVerb",
     "json_body",
     "require",
+    "reconciled_write",
+    "ReadBack",
+    "outcome_unknown",
 ]
