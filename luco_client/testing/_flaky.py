@@ -347,6 +347,7 @@ class _Server(ThreadingHTTPServer):
     def process_request(self, request: t.Any, client_address: t.Any) -> None:
         with self._sock_lock:
             self._sockets.add(request)
+        self.owner._count_connection()
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: t.Any) -> None:
@@ -457,6 +458,7 @@ class FlakyServer:
         self.default = default if default is not None else Reply(200)
         self._scripts: t.Dict[t.Tuple[t.Optional[str], str], t.List[t.Any]] = {}
         self._received: t.List[Received] = []
+        self._connections = 0
         self._lock = threading.Lock()
         self._server: t.Optional[_Server] = None
         self._thread: t.Optional[threading.Thread] = None
@@ -541,8 +543,20 @@ class FlakyServer:
         """How many requests were received (for ``path`` and ``method``, if given)."""
         return len(self.received(path, method))
 
+    def _count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a client that reuses its connections opens
+        one per host; every new TLS handshake is one more)."""
+        with self._lock:
+            return self._connections
+
     def reset(self) -> None:
-        """Forget scripts and received requests."""
+        """Forget scripts, received requests and the count of accepted connections."""
         with self._lock:
             self._scripts.clear()
             self._received.clear()
+            self._connections = 0
