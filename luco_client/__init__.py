@@ -184,3 +184,28 @@ __all__ = [
     "ServerStatusError",
     "RetryAfterTooLongError",
 ]
+
+# Luco client: LucoApi and Submission (a drop-in for LucoPy), LucoPy's exception names
+from luco_client.errors import ResponseFormatError
+from luco_client.luco import (
+    ApiException,
+    AuthException,
+    DataQualityException,
+    LucoApi,
+    LucoLookupError,
+    ParameterNotFoundError,
+    Submission,
+    get_auth,
+)
+
+__all__ += [
+    "LucoApi",
+    "Submission",
+    "ApiException",
+    "AuthException",
+    "DataQualityException",
+    "LucoLookupError",
+    "ParameterNotFoundError",
+    "get_auth",
+    "ResponseFormatError",
+]
