@@ -100,19 +100,21 @@ def relative_search(state: LucoState, sub: Json, query: Query) -> Json:
     origin = state.slots[sub["slotId"]]
     ordered = sorted(state.slots_of(origin["sequenceId"]), key=lambda s: (s["expectedBy"], s["id"]))
     start = _when(origin["expectedBy"])
-    target = start - span if closest == "historic" else start + span
+    targets = [start - span] if closest == "historic" else [start + span] if closest == "future" else \
+        [start - span, start + span]
     candidates = []
     for slot in ordered:
         subs = [s for s in state.submissions_of(slot["id"]) if not only_completed or s["status"] == "Completed"]
         if not subs or (slot["id"] == origin["id"] and not span):
             continue
         moment = _when(slot["expectedBy"])
-        if (closest == "historic" and moment <= target) or (closest == "future" and moment >= target) \
-                or closest == "either" or (closest == "exact" and moment == target):
-            candidates.append((abs((moment - target).total_seconds()), slot, subs[0]))
+        for target in targets:
+            if (closest == "historic" and moment <= target) or (closest == "future" and moment >= target) \
+                    or closest == "either" or (closest == "exact" and moment == target):
+                candidates.append((abs((moment - target).total_seconds()), slot, subs[0], target))
     if not candidates:
         raise Problem(404, "no matching submission")
-    _, slot, found = min(candidates, key=lambda c: c[0])
+    _, slot, found, target = min(candidates, key=lambda c: c[0])
     return {"slotId": slot["id"], "slotSubmissionId": found["id"],
             "isExactMatch": _when(slot["expectedBy"]) == target,
             "timeDifference": _format_span(start - _when(slot["expectedBy"])),
