@@ -59,6 +59,8 @@ class LucoState:
         self.slots: t.Dict[int, Json] = {}
         self.submissions: t.Dict[int, Json] = {}
         self.applied: t.Dict[str, int] = {}
+        self._slots_by_sequence: t.Dict[int, t.List[int]] = {}  # ids in creation order (indexes for the reads)
+        self._submissions_by_slot: t.Dict[int, t.List[int]] = {}
         self._ids = {"sequence": 100, "slot": 1000, "submission": 5000}
         if seed:
             self._seed()
@@ -94,6 +96,7 @@ class LucoState:
         self.slots[slot_id] = {"id": slot_id, "sequenceId": sequence_id, "tag": tag,
                                "expectedBy": expected_by or (f"{tag}T06:00:00Z" if _is_date(tag) else stamp),
                                "createdOn": stamp, "updatedOn": stamp}
+        self._slots_by_sequence.setdefault(sequence_id, []).append(slot_id)
         return slot_id
 
     def add_submission(self, slot_id: int, status: str = "In Progress") -> int:
@@ -104,6 +107,7 @@ class LucoState:
                                     "endedOn": stamp if status in ("Completed", "Failed") else None,
                                     "statusHistory": [], "runEnvironments": [], "metrics": [], "quality": []}
         self.slots[slot_id]["updatedOn"] = stamp
+        self._submissions_by_slot.setdefault(slot_id, []).append(sub_id)
         return sub_id
 
     def _seed(self) -> None:
@@ -142,12 +146,12 @@ class LucoState:
 
     def slots_of(self, sequence_id: int) -> t.List[Json]:
         """The sequence's slots, latest expected first."""
-        return sorted((s for s in self.slots.values() if s["sequenceId"] == sequence_id),
+        return sorted((self.slots[i] for i in self._slots_by_sequence.get(sequence_id, ())),
                       key=lambda s: (s["expectedBy"], s["id"]), reverse=True)
 
     def submissions_of(self, slot_id: int) -> t.List[Json]:
         """The slot's submissions, newest first."""
-        return sorted((s for s in self.submissions.values() if s["slotId"] == slot_id), key=lambda s: -s["id"])
+        return [self.submissions[i] for i in reversed(self._submissions_by_slot.get(slot_id, ()))]
 
     @staticmethod
     def scheduled(seq: Json) -> bool:
