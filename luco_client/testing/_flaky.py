@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
+_S = t.TypeVar("_S", bound="FlakyServer")  # start() and `with` give back the subclass (a LucoServer...)
 
 
 @dataclass(frozen=True)
@@ -465,7 +466,7 @@ class FlakyServer:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FlakyServer:
+    def start(self: _S) -> _S:
         """Bind and serve in a background thread."""
         server = _Server(("127.0.0.1", self._port), _Handler)
         server.owner = self
@@ -493,7 +494,7 @@ class FlakyServer:
             self._thread.join(timeout=5)
         self._server = None
 
-    def __enter__(self) -> FlakyServer:
+    def __enter__(self: _S) -> _S:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

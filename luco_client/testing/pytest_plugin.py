@@ -35,24 +35,16 @@ def fake_clock() -> FakeClock:
 def azure_token_server() -> t.Iterator[AzureTokenServer]:
     """A started fake Azure AD token endpoint over HTTPS (test certificate
     :data:`~luco_client.testing.CERT_FILE`), closed after the test."""
-    server = AzureTokenServer(tls=True)
-    server.start()
-    try:
+    with AzureTokenServer(tls=True) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
 def luco_server(azure_token_server: AzureTokenServer) -> t.Iterator[LucoServer]:
     """A started, seeded fake Luco API over HTTPS that accepts the tokens of
     ``azure_token_server``, closed after the test."""
-    server = LucoServer(token_server=azure_token_server, tls=True)
-    server.start()
-    try:
+    with LucoServer(token_server=azure_token_server, tls=True) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

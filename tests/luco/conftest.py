@@ -15,23 +15,15 @@ from luco_client.testing import AzureTokenServer, FakeClock, LucoServer
 @pytest.fixture
 def azure() -> t.Iterator[AzureTokenServer]:
     """The fake token endpoint (HTTP)."""
-    server = AzureTokenServer()
-    server.start()
-    try:
+    with AzureTokenServer() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
 def luco(azure: AzureTokenServer) -> t.Iterator[LucoServer]:
     """The fake Luco API (HTTP), accepting the tokens of ``azure``."""
-    server = LucoServer(token_server=azure)
-    server.start()
-    try:
+    with LucoServer(token_server=azure) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
