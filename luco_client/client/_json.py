@@ -14,29 +14,17 @@ from __future__ import annotations
 
 import typing as t
 
-from luco_client._redact import redact_text, redact_url
+from luco_client._redact import redact_url
 from luco_client.errors import ResponseFormatError
+from luco_client.transport._responses import body_excerpt  # one excerpt rule for status and format errors
 
 if t.TYPE_CHECKING:
     import requests
 
 __all__ = ["json_body", "require", "MISSING"]
 
-_EXCERPT_CHARS = 500
-
 #: ``require(..., default=MISSING)``: no default, a missing field raises.
 MISSING: t.Any = object()
-
-
-def _excerpt(response: requests.Response) -> str:
-    try:
-        text = response.text
-    except Exception:  # undecodable bytes: say so rather than fail
-        return "<undecodable body>"
-    text = " ".join(text.split())
-    if len(text) > _EXCERPT_CHARS:
-        text = text[: _EXCERPT_CHARS - 3] + "..."
-    return redact_text(text)
 
 
 def json_body(response: requests.Response) -> t.Any:
@@ -54,7 +42,7 @@ def json_body(response: requests.Response) -> t.Any:
         content_type = response.headers.get("Content-Type", "")
         what = "an empty body" if not response.content else f"a body that is not JSON ({content_type or 'no type'})"
         raise ResponseFormatError(
-            f"expected a JSON body, got {what}", status=response.status_code, body_excerpt=_excerpt(response),
+            f"expected a JSON body, got {what}", status=response.status_code, body_excerpt=body_excerpt(response),
             method=method, url=redact_url(response.url or ""),
             attempts=getattr(response, "luco_attempts", ()), elapsed=getattr(response, "luco_elapsed", None),
         ) from None
