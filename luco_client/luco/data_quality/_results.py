@@ -31,7 +31,31 @@ def _mapping(results: t.Any, what: str) -> t.Mapping[str, t.Any]:
     raise DataQualityException(f"a {what} must be a dict, got {type(results).__name__}")
 
 
-class CheckResult:
+class _Result:
+    """What checks and collections share: the required members, then each truthy optional one."""
+
+    _OPTIONAL: t.ClassVar[t.Tuple[str, ...]] = ()
+
+    def _required(self) -> t.Dict[str, t.Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_dict(self) -> t.Dict[str, t.Any]:
+        """The required members, then each optional member that is truthy (as LucoPy sends them)."""
+        result = self._required()
+        for name in self._OPTIONAL:
+            if getattr(self, name):
+                result[name] = getattr(self, name)
+        return result
+
+    def to_json_dict(self) -> t.Dict[str, t.Any]:
+        """The body sent to Luco (same as :meth:`to_dict`)."""
+        return self.to_dict()
+
+    def __str__(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+class CheckResult(_Result):
     """One data-quality check.
 
     :param results: a dict with the required ``check`` (a description that may hold
@@ -44,6 +68,7 @@ class CheckResult:
     only when truthy, as LucoPy sends them.
     """
 
+    _OPTIONAL = _CHECK_OPTIONAL
     check: str
     success: bool
 
@@ -65,31 +90,19 @@ class CheckResult:
         self.observed: t.Any = results.get("observed")
         self.metadata: t.Any = results.get("metadata")
 
-    def to_dict(self) -> t.Dict[str, t.Any]:
-        """``check`` and ``success``, then each truthy optional member."""
-        result: t.Dict[str, t.Any] = {"check": self.check, "success": self.success}
-        for name in _CHECK_OPTIONAL:
-            if getattr(self, name):
-                result[name] = getattr(self, name)
-        return result
-
-    def to_json_dict(self) -> t.Dict[str, t.Any]:
-        """The body sent to Luco (same as :meth:`to_dict`)."""
-        return self.to_dict()
+    def _required(self) -> t.Dict[str, t.Any]:
+        return {"check": self.check, "success": self.success}
 
     def is_exception_thrown(self) -> bool:
         """True when the check failed and its ``onFail`` action is ``fail`` (see
         :func:`fails_pipeline`): then ``auto_determine_action`` sends ``Cancelled``."""
         return fails_pipeline(self.success, self.onFail)
 
-    def __str__(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
     def __repr__(self) -> str:
         return f"CheckResult(check={self.check!r}, success={self.success!r})"
 
 
-class CollectionResult:
+class CollectionResult(_Result):
     """A collection of checks (a suite run).
 
     :param results: a dict with the required ``checks`` (a list of check dicts or
@@ -98,6 +111,7 @@ class CollectionResult:
         other members (``end`` included) are dropped, as LucoPy does.
     """
 
+    _OPTIONAL = _COLLECTION_OPTIONAL
     checks: t.List[CheckResult]
 
     def __init__(self, results: t.Mapping[str, t.Any]) -> None:
@@ -118,25 +132,13 @@ class CollectionResult:
         self.dataSet: t.Any = results.get("dataSet")
         self.metadata: t.Any = results.get("metadata")
 
-    def to_dict(self) -> t.Dict[str, t.Any]:
-        """``checks`` (each as :meth:`CheckResult.to_dict`), then each truthy optional member."""
-        result: t.Dict[str, t.Any] = {"checks": [check.to_dict() for check in self.checks]}
-        for name in _COLLECTION_OPTIONAL:
-            if getattr(self, name):
-                result[name] = getattr(self, name)
-        return result
-
-    def to_json_dict(self) -> t.Dict[str, t.Any]:
-        """The body sent to Luco (same as :meth:`to_dict`)."""
-        return self.to_dict()
+    def _required(self) -> t.Dict[str, t.Any]:
+        return {"checks": [check.to_dict() for check in self.checks]}
 
     def is_exception_thrown(self, error_on_fail: bool = True) -> bool:
         """True when any check asks to stop the pipeline; always False with
         ``error_on_fail=False``."""
         return bool(error_on_fail) and any(check.is_exception_thrown() for check in self.checks)
-
-    def __str__(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     def __repr__(self) -> str:
         return f"CollectionResult(name={self.name!r}, checks={len(self.checks)})"
