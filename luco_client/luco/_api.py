@@ -181,9 +181,11 @@ class LucoApi(ApiClient):
             provider = identity_provider(identity, f"{resource}/.default" if resource else None)
         else:
             provider = missing_identity
-        values: t.Dict[str, t.Any] = dict(settings.set_fields()) if isinstance(settings, Settings) else {}
         if settings is not None and not isinstance(settings, Settings):
             raise bad_argument(f"settings must be a Settings, got {settings!r}")
+        if verify is not None and not isinstance(verify, (bool, str)):
+            raise bad_argument(f"verify must be True, False or a CA bundle path, got {verify!r}")
+        values: t.Dict[str, t.Any] = dict(settings.set_fields()) if settings is not None else {}
         values["timeout"] = _timeout(timeout)
         if retry is not UNSET:
             values["retry"] = retry
@@ -196,8 +198,6 @@ class LucoApi(ApiClient):
         super().__init__(replay, base_url=url, settings=Settings.from_values(values), stats=stats, auth=auth,
                          **clock_kwargs, **session_kwargs)
         if verify is not None:
-            if not isinstance(verify, (bool, str)):
-                raise bad_argument(f"verify must be True, False or a CA bundle path, got {verify!r}")
             self.session.verify = verify
         self._log_file = LogFile() if log else None
 
