@@ -127,43 +127,32 @@ class LucoApi(ApiClient):
     close the connection pool and the log file.
     """
 
+    @luco_errors
     def __init__(  # noqa: PLR0917 - LucoPy's constructor
-            self,
-            base_url: t.Optional[str] = None,
-            tenant_id: t.Optional[str] = None,
-            client_id: t.Optional[str] = None,
-            client_secret: t.Optional[str] = None,
-            resource_id: t.Optional[str] = None,
-            identity: t.Any = None,
-            timeout: t.Union[float, Timeout] = 20,
-            log: bool = False,
-            *,
-            retry: t.Optional[GracefulRetry] = UNSET,
-            throttle: t.Optional[Throttle] = None,
-            concurrent_requests: t.Optional[int] = None,
-            replay: t.Optional[Replay] = None,
-            authority: t.Optional[str] = None,
-            allow_http: bool = False,
-            verify: t.Union[bool, str, None] = None,
-            reconcile_writes: bool = True,
-            max_sends: int = 3,
-            settings: t.Optional[Settings] = None,
-            stats: t.Any = None,
-            clock: t.Any = None,
-            **session_kwargs: t.Any,
-            ) -> None:
-        luco_errors(self._build)(base_url, tenant_id, client_id, client_secret, resource_id, identity, timeout,
-                                 log, retry=retry, throttle=throttle, concurrent_requests=concurrent_requests,
-                                 replay=replay, authority=authority, allow_http=allow_http, verify=verify,
-                                 reconcile_writes=reconcile_writes, max_sends=max_sends, settings=settings,
-                                 stats=stats, clock=clock, session_kwargs=session_kwargs)
-
-    def _build(  # noqa: PLR0917 - the constructor's arguments
-            self, base_url: t.Any, tenant_id: t.Any, client_id: t.Any, client_secret: t.Any, resource_id: t.Any,
-            identity: t.Any, timeout: t.Any, log: t.Any, *, retry: t.Any, throttle: t.Any,
-            concurrent_requests: t.Any, replay: t.Any, authority: t.Any, allow_http: t.Any, verify: t.Any,
-            reconcile_writes: t.Any, max_sends: t.Any, settings: t.Any, stats: t.Any, clock: t.Any,
-            session_kwargs: t.Dict[str, t.Any]) -> None:
+        self,
+        base_url: t.Optional[str] = None,
+        tenant_id: t.Optional[str] = None,
+        client_id: t.Optional[str] = None,
+        client_secret: t.Optional[str] = None,
+        resource_id: t.Optional[str] = None,
+        identity: t.Any = None,
+        timeout: t.Union[float, Timeout] = 20,
+        log: bool = False,
+        *,
+        retry: t.Optional[GracefulRetry] = UNSET,
+        throttle: t.Optional[Throttle] = None,
+        concurrent_requests: t.Optional[int] = None,
+        replay: t.Optional[Replay] = None,
+        authority: t.Optional[str] = None,
+        allow_http: bool = False,
+        verify: t.Union[bool, str, None] = None,
+        reconcile_writes: bool = True,
+        max_sends: int = 3,
+        settings: t.Optional[Settings] = None,
+        stats: t.Any = None,
+        clock: t.Any = None,
+        **session_kwargs: t.Any,
+    ) -> None:
         allow_http = flag(allow_http, "allow_http")
         url = _base_url(_from_env(base_url, "BASE_URL"), allow_http)
         #: Write safety: read back writes whose outcome is unknown (see the class docstring).
