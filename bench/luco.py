@@ -60,27 +60,30 @@ def job(api, tag):
     slot_id = api.find_slot_id("2024-02-01", orders)
     sub = api.create_submission(slot_id, "Extract", {"platform": "Azure Data Factory"})
     sub.submit_status("In Progress", "Extract")
-    assert sub.type == "Daily" and sub.name == orders and sub.params("Load", "container") == "raw"
+    seen = {"slot": slot_id, "type": sub.type, "name": sub.name, "container": sub.params("Load", "container"),
+            "schedule": sub.get_delivery_schedule()}
     for stage, rows in (("Extract", 1200), ("Transform", 1180), ("Load", 1180)):
         sub.submit_status("In Progress", stage)
         sub.submit_metrics(stage, metrics={"rows": rows, "rejected": 1200 - rows, "seconds": 12.5})
-        assert sub.get_metrics(stage, "rows") == rows
-    assert len(sub.get_metrics()) == 9 and sub.get_metrics(group_by_stage=True)["Load"]["rows"] == 1180
+        seen["rows_" + stage] = sub.get_metrics(stage, "rows")
+    seen["metrics"] = [(m["stage"], m["metric"], m["value"]) for m in sub.get_metrics()]
+    seen["grouped"] = sub.get_metrics(group_by_stage=True)
     collection = {"name": "orders", "tool": "custom", "checks": [
         {"check": "$col unique", "checkArgs": {"col": "OrderId"}, "success": True},
         {"check": "$col not null", "checkArgs": {"col": "Amount"}, "success": True}]}
     sub.submit_quality(results=collection, stage="Validate", auto_determine_action=True)
-    assert len(sub.get_quality()) == 1
-    assert sub.status == "In Progress"
-    for closest in ("historic", "either"):
-        api.find_submission_in_slot_sequence(slot_id, sub.id, FindClosest=closest)
-    api.find_submissions_by_slot_sequence(orders)
-    api.find_submissions_by_slot_sequence(orders, onlyLatestSlot=False)
-    api.find_latest_submission_by_slot_sequence(orders)
-    assert api.slot_sequence_parameters(orders, "Quality", "threshold") == 0.95
-    api.find_slot_id("bench-" + tag, {"Source": "Manual", "Table": "Uploads"})
+    seen["quality"] = sub.get_quality()
+    seen["status_before"] = sub.status
+    seen["previous"] = [api.find_submission_in_slot_sequence(slot_id, sub.id, FindClosest=closest)["slotId"]
+                        for closest in ("historic", "either")]
+    seen["latest_slots"] = len(api.find_submissions_by_slot_sequence(orders)["slots"])
+    seen["slots"] = len(api.find_submissions_by_slot_sequence(orders, onlyLatestSlot=False)["slots"]) > 1
+    seen["latest_pair"] = len(api.find_latest_submission_by_slot_sequence(orders))
+    seen["threshold"] = api.slot_sequence_parameters(orders, "Quality", "threshold")
+    seen["unscheduled"] = type(api.find_slot_id("bench-" + tag, {"Source": "Manual", "Table": "Uploads"})).__name__
     sub.submit_completed_status()
-    assert sub.status == "Completed" and sub.end_time
+    seen["status_after"], seen["ended"] = sub.status, bool(sub.end_time)
+    return seen
 """
 
 #: A worker: ``python -c WORKER lucopy|ours``; commands on stdin, one JSON line back each.
@@ -109,9 +112,9 @@ for line in sys.stdin:
     if command == "job":
         started = time.perf_counter()
         api = make()
-        job(api, uuid.uuid4().hex[:12])
+        seen = job(api, uuid.uuid4().hex[:12])
         getattr(api, "close", lambda: None)()
-        print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+        print(json.dumps({"seconds": time.perf_counter() - started, "results": seen}), flush=True)
     else:
         api = make()
         sub = api.get_submission(1001, 5001)
@@ -195,8 +198,12 @@ def main() -> int:
 
 
 def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) -> None:
-    for arm in arms.values():  # warm up: imports, code paths, the server's first handshakes
-        arm.ask("job 1")
+    # warm up (imports, code paths, the server's first handshakes) and compare what each arm's
+    # job saw: the same results through LucoPy and through LucoApi
+    seen = {name: json.dumps(arm.ask("job 1")["results"], sort_keys=True) for name, arm in arms.items()}
+    bench("luco.same_results", float(seen["lucopy"] == seen["ours"]), "bool")
+    if seen["lucopy"] != seen["ours"]:
+        print(f"results differ:\n  lucopy {seen['lucopy']}\n  ours   {seen['ours']}")
     times: t.Dict[str, t.List[float]] = {name: [] for name in arms}
     rates: t.Dict[str, t.List[float]] = {name: [] for name in arms}
     connections: t.Dict[str, t.List[int]] = {name: [] for name in arms}
