@@ -88,6 +88,12 @@ class Ledger:
         if self._known is None:
             self.learn(self._probe())
 
+    def forget(self) -> None:
+        """Drop the baseline (after a write whose outcome stays unknown): the next write
+        reads the entries again instead of trusting counts that may be one write behind."""
+        with self._lock:
+            self._known = None
+
     def record(self, written: t.Counter[Key]) -> None:
         """Add an acknowledged write to the baseline."""
         with self._lock:

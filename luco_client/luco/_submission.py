@@ -261,7 +261,11 @@ class Submission:
         except LucoClientError as exc:  # no baseline: the write still goes out, an unknown outcome raises
             log.info("%s: cannot read the %s before writing (%s); an unknown outcome will not be resent",
                      what, kind, type(exc).__name__)
-        result = reconciled_write(send, lambda: ledger.judge(written), what=what, max_sends=api.max_sends)
+        try:
+            result = reconciled_write(send, lambda: ledger.judge(written), what=what, max_sends=api.max_sends)
+        except LucoClientError:
+            ledger.forget()  # the entries may hold this write or not: read them again next time
+            raise
         ledger.record(written)
         return result
 

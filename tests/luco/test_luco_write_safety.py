@@ -148,6 +148,21 @@ def test_without_a_baseline_an_unknown_outcome_is_not_resent(client: LucoApi, lu
     assert luco.count(WRITES[0].path, "POST") == 1 and luco.applied["metrics"] == 1
 
 
+def test_after_an_unknown_outcome_the_next_write_reads_a_new_baseline(client: LucoApi, luco: LucoServer) -> None:
+    """A possibly-applied write (here: applied, but its read-back failed) must not make the
+    next write of the same metric look applied when it was not."""
+    read = "/api/slots/1003/submissions/5003/metrics"
+    sub = client.get_submission(1003, 5003)
+    sub.submit_metrics("Load", metrics={"rows": 0})  # the baseline is read here
+    luco.script(WRITES[0].path, Apply(luco.route, Drop()), Drop(), luco.route, method="POST")
+    luco.script(read, Reply(500, "down"), Reply(500, "down"), Reply(500, "down"), luco.route, method="GET")
+    with pytest.raises(PossiblyAppliedWriteError, match="read-back failed"):
+        sub.submit_metrics("Load", metrics={"rows": 1})  # applied, but cannot be proven
+    assert sub.submit_metrics("Load", metrics={"rows": 2}) is True  # lost once, proven absent, resent
+    values = [m["value"] for m in sub.get_metrics(["Load"], ["rows"], include_duplicates=True)]
+    assert values == [0, 1, 2] and luco.count(WRITES[0].path, "POST") == 4
+
+
 def test_a_refused_write_is_raised_as_it_is(client: LucoApi, luco: LucoServer) -> None:
     luco.script(WRITES[0].path, Reply(400, "bad metric"), method="POST")
     with pytest.raises(ApiException) as info:
