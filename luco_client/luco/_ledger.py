@@ -69,6 +69,7 @@ class Ledger:
         self._probe = probe
         self.what = what
         self._known: t.Optional[Tally] = None
+        self._in_flight = 0
         self._lock = threading.Lock()
 
     @property
@@ -87,6 +88,16 @@ class Ledger:
         unknown: the write still goes out, and an unknown outcome then cannot be judged."""
         if self._known is None:
             self.learn(self._probe())
+
+    def begin(self) -> None:
+        """A write of this kind starts (threads may write to one submission at once)."""
+        with self._lock:
+            self._in_flight += 1
+
+    def end(self) -> None:
+        """The write that :meth:`begin` announced is over (recorded or failed)."""
+        with self._lock:
+            self._in_flight -= 1
 
     def forget(self) -> None:
         """Drop the baseline (after a write whose outcome stays unknown): the next write
@@ -108,6 +119,8 @@ class Ledger:
         known = self._known
         if known is None:
             return ReadBack(None, note=f"the {self.what} before the write are unknown (no baseline)")
+        if self._in_flight > 1:  # another thread's write may be on the server and not yet recorded
+            return ReadBack(None, note=f"other writes of {self.what} to this submission were in flight")
         found = self._probe()
         if found is None:
             return ReadBack(None, note=f"the server's answer does not list the {self.what}")

@@ -261,12 +261,15 @@ class Submission:
         except LucoClientError as exc:  # no baseline: the write still goes out, an unknown outcome raises
             log.info("%s: cannot read the %s before writing (%s); an unknown outcome will not be resent",
                      what, kind, type(exc).__name__)
+        ledger.begin()
         try:
             result = reconciled_write(send, lambda: ledger.judge(written), what=what, max_sends=api.max_sends)
+            ledger.record(written)
         except LucoClientError:
             ledger.forget()  # the entries may hold this write or not: read them again next time
             raise
-        ledger.record(written)
+        finally:
+            ledger.end()
         return result
 
     @luco_errors

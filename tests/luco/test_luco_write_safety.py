@@ -5,6 +5,7 @@ attempt history."""
 
 from __future__ import annotations
 
+import collections
 import typing as t
 
 import pytest
@@ -161,6 +162,23 @@ def test_after_an_unknown_outcome_the_next_write_reads_a_new_baseline(client: Lu
     assert sub.submit_metrics("Load", metrics={"rows": 2}) is True  # lost once, proven absent, resent
     values = [m["value"] for m in sub.get_metrics(["Load"], ["rows"], include_duplicates=True)]
     assert values == [0, 1, 2] and luco.count(WRITES[0].path, "POST") == 4
+
+
+def test_writes_in_flight_from_other_threads_make_the_judgement_ambiguous() -> None:
+    from luco_client.luco._ledger import Ledger, tally  # the judgement itself (private), without a server
+
+    entries = [{"stage": "Load", "metric": "rows"}]
+    ledger = Ledger(lambda: tally(entries, lambda e: (e["stage"], e["metric"])), "metrics")
+    ledger.prepare()
+    written = collections.Counter([("Load", "rows")])
+    entries.append({"stage": "Load", "metric": "rows"})  # one more on the server
+    ledger.begin()
+    assert ledger.judge(written).applied is True  # alone: exactly this write was added
+    ledger.begin()  # another thread's write of the same metric, acknowledged but not yet recorded
+    found = ledger.judge(written)
+    assert found.applied is None and "in flight" in found.note
+    ledger.end()
+    ledger.end()
 
 
 def test_a_refused_write_is_raised_as_it_is(client: LucoApi, luco: LucoServer) -> None:
