@@ -1,11 +1,12 @@
 """Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, pytest fixtures.
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
-(:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server`` and
-``fake_clock`` fixtures.
+(:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server``,
+``fake_clock``, ``azure_token_server``, ``luco_server`` and ``luco_api`` fixtures.
 """
 
 from luco_client._public import publish
+from luco_client.testing._azure import AzureTokenServer
 from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
@@ -26,6 +27,7 @@ from luco_client.testing._flaky import (
     max_in_window,
     reserve_port,
 )
+from luco_client.testing._luco import LucoServer
 from luco_client.testing._pokemon import PokemonServer
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "Blob",
     "ServeBlob",
     "PokemonServer",
+    "LucoServer",
+    "AzureTokenServer",
 ]
 
 publish(__name__, globals())

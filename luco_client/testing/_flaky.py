@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
+_S = t.TypeVar("_S", bound="FlakyServer")  # start() and `with` give back the subclass (a LucoServer...)
 
 
 @dataclass(frozen=True)
@@ -378,13 +379,12 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._sockets: t.Set[socket.socket] = set()
         self._sock_lock = threading.Lock()
-        self.accepted = 0
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: t.Any, client_address: t.Any) -> None:
         with self._sock_lock:
             self._sockets.add(request)
-            self.accepted += 1
+        self.owner._count_connection()
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: t.Any) -> None:
@@ -495,13 +495,14 @@ class FlakyServer:
         self.default = default if default is not None else Reply(200)
         self._scripts: t.Dict[t.Tuple[t.Optional[str], str], t.List[t.Any]] = {}
         self._received: t.List[Received] = []
+        self._connections = 0
         self._lock = threading.Lock()
         self._server: t.Optional[_Server] = None
         self._thread: t.Optional[threading.Thread] = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FlakyServer:
+    def start(self: _S) -> _S:
         """Bind and serve in a background thread."""
         server = _Server(("127.0.0.1", self._port), RequestHandler)
         server.owner = self
@@ -529,7 +530,7 @@ class FlakyServer:
             self._thread.join(timeout=5)
         self._server = None
 
-    def __enter__(self) -> FlakyServer:
+    def __enter__(self: _S) -> _S:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -539,11 +540,6 @@ class FlakyServer:
     def port(self) -> int:
         """The bound port."""
         return self._server.server_address[1] if self._server is not None else self._port
-
-    @property
-    def connections(self) -> int:
-        """TCP connections accepted so far (a client reusing its connections opens few)."""
-        return self._server.accepted if self._server is not None else 0
 
     @property
     def url(self) -> str:
@@ -584,8 +580,20 @@ class FlakyServer:
         """How many requests were received (for ``path`` and ``method``, if given)."""
         return len(self.received(path, method))
 
+    def _count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a client that reuses its connections opens
+        one per host; every new TLS handshake is one more)."""
+        with self._lock:
+            return self._connections
+
     def reset(self) -> None:
-        """Forget scripts and received requests."""
+        """Forget scripts, received requests and the count of accepted connections."""
         with self._lock:
             self._scripts.clear()
             self._received.clear()
+            self._connections = 0

@@ -136,7 +136,14 @@ class GracefulSession(requests.Session):
     def request(  # type: ignore[override]
         self, method: str, url: t.Any, *args: t.Any, options: t.Optional[CallOptions] = None, **kwargs: t.Any
     ) -> requests.Response:
-        """Like ``requests.Session.request``, plus ``options`` for this call."""
+        """Like ``requests.Session.request``, plus ``options`` for this call.
+
+        A ``verify`` set on the session (a CA bundle path, or ``False``) applies to every
+        call that does not pass its own; requests would let ``REQUESTS_CA_BUNDLE`` or
+        ``CURL_CA_BUNDLE`` override it (requests issue 3829).
+        """
+        if self.verify is not True and kwargs.get("verify") is None and len(args) < 12:
+            kwargs["verify"] = self.verify
         if options is not None and not isinstance(options, CallOptions):
             raise ConfigurationError(f"options must be CallOptions, got {type(options).__name__}")
         if not isinstance(method, (str, bytes)) or not method:
