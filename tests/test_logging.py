@@ -311,3 +311,12 @@ def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer, 
         GracefulSession().get(server.url + "/cb", params={"redirect": "https://a/b?access_token=SECRETkey9"})
     assert any("urllib3" in line for line in _lines(records))
     assert all("SECRETkey9" not in line for line in _lines(records))
+
+
+def test_a_url_ending_in_token_is_not_taken_for_a_credential() -> None:
+    from luco_client.events import redact_text
+
+    assert redact_text("POST https://login.example/t/oauth2/v2.0/token failed: reset") == \
+        "POST https://login.example/t/oauth2/v2.0/token failed: reset"
+    assert "abcdef123" not in redact_text("Authorization: Token abcdef123")
+    assert "abcdef123" not in redact_text("token abcdef123456")
