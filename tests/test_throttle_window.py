@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing as t
 from datetime import timedelta
 
 import pytest
@@ -73,6 +74,43 @@ def test_retries_pass_the_throttle_too(server: FlakyServer) -> None:
     assert len(times) == 3
     assert times[1] - times[0] >= 0.4 and times[2] - times[1] >= 0.4
     assert session.stats.snapshot().total.throttle_waits == 2
+
+
+def test_on_admit_gets_each_rule_and_the_admission_stamp(server: FlakyServer, tmp_path: os.PathLike) -> None:
+    from luco_client import SQLiteBackend
+
+    clock = FakeClock(start=1000.0, wall=1_700_000_000.0)
+    reports, everything = ThrottleRule(r"/reports", 1, 2.0), ThrottleRule(r".*", 5, 1.0)
+    seen: t.List[t.Tuple[ThrottleRule, int]] = []
+    throttle = Throttle([everything, reports], clock=clock, on_admit=lambda rule, ms: seen.append((rule, ms)))
+    session = GracefulSession(throttle=throttle, clock=clock)
+    session.get(server.url + "/other")
+    session.get(server.url + "/reports")
+    assert seen == [(everything, 1_000_000), (reports, 1_000_000), (everything, 1_000_000)]  # monotonic ms
+    seen.clear()
+    session.get(server.url + "/reports")  # waits out the 2 s window plus the 25 ms guard
+    assert [rule for rule, _ in seen] == [reports, everything] and seen[0][1] == seen[1][1]
+    assert seen[0][1] - 1_000_000 > throttle.window_ms(reports) == 2025
+    # A shared backend stamps wall-clock milliseconds (other processes share them).
+    seen.clear()
+    shared = Throttle(everything, clock=clock, backend=SQLiteBackend(os.path.join(str(tmp_path), "t.sqlite")),
+                      on_admit=lambda rule, ms: seen.append((rule, ms)))
+    GracefulSession(throttle=shared, clock=clock).get(server.url + "/x")
+    assert seen == [(everything, int(clock.time() * 1000))]
+    shared.close()
+
+
+def test_an_on_admit_failure_reaches_the_caller_and_nothing_is_sent(server: FlakyServer) -> None:
+    class HookFailed(Exception):
+        pass
+
+    def fail(rule: ThrottleRule, stamp_ms: int) -> None:
+        raise HookFailed(f"{rule.max_requests} at {stamp_ms}")
+
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 5), on_admit=fail))
+    with pytest.raises(HookFailed):
+        session.get(server.url + "/x")
+    assert server.count() == 0
 
 
 def test_a_blocked_rule_does_not_spend_the_others_budget(server: FlakyServer) -> None:
