@@ -1,10 +1,12 @@
-"""Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, pytest fixtures.
+"""Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, a throttle's
+admission log, pytest fixtures.
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
 (:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server`` and
 ``fake_clock`` fixtures.
 """
 
+from luco_client.testing._admissions import AdmissionLog
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
     CERT_FILE,
@@ -40,5 +42,6 @@ __all__ = [
     "reserve_port",
     "max_in_window",
     "FakeClock",
+    "AdmissionLog",
     "PokemonServer",
 ]
