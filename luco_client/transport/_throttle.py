@@ -274,12 +274,12 @@ class Throttle:
     admission stamp: the backend's clock in whole milliseconds (``clock.monotonic()`` for
     :class:`MemoryBackend`; ``clock.time()``, since the epoch, for the shared backends),
     taken inside the backend's critical section, so stamps follow admission order across
-    threads, processes and machines. For every rule, no closed window of
-    :meth:`window_ms` (``per_time`` plus ``guard``) ever holds more than ``max_requests``
-    stamps of the attempts the rule admitted; a fortiori no trailing window of ``per_time``
-    does. This holds however busy the machine is, for every thread, process and machine that
-    shares the backend (machines sharing Redis need synchronised clocks). ``on_admit``
-    exposes the stamps.
+    threads and processes (and across machines as far as their clocks agree). For every
+    rule, no closed window of :meth:`window_ms` (``per_time`` plus ``guard``) ever holds
+    more than ``max_requests`` stamps of the attempts the rule admitted; a fortiori no
+    trailing window of ``per_time`` does. This holds however busy the machine is, for every
+    thread, process and machine that shares the backend (machines sharing Redis need
+    synchronised clocks). ``on_admit`` exposes the stamps.
 
     **What the server sees.** An attempt reaches the server some time after its stamp: the
     send latency (building the request, the connection pool, the kernel, the network, the
