@@ -34,6 +34,9 @@ BAD: t.List[t.Callable[[], object]] = [
     lambda: LogEvent(20, template=42),
     lambda: ThrottleRule(123, 1),
     lambda: Throttle("rule"),
+    lambda: Throttle(ThrottleRule(".*", 1), guard=-0.01),
+    lambda: Throttle(ThrottleRule(".*", 1), guard="25ms"),
+    lambda: Throttle(ThrottleRule(".*", 1), on_admit=[]),
     lambda: BearerTokenAuth("not callable"),
 ]
 

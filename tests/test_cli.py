@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow  # waits through a real 5 req/s throttle and a Retry-After of 1 s
 def test_demo_runs_the_story_and_prints_a_report() -> None:
     result = subprocess.run([sys.executable, "-m", "luco_client", "demo", "--pages", "4"],
                             capture_output=True, text=True, timeout=120, check=False)

@@ -54,3 +54,19 @@ def test_max_in_window_counts_half_open_windows() -> None:
     assert max_in_window([], 1.0) == 0
     assert max_in_window([0.0, 0.5, 0.99, 1.0, 1.5], 1.0) == 3
     assert max_in_window([3.0, 0.0, 1.0, 2.0], 1.0) == 1
+
+
+def test_admission_log_counts_closed_windows_of_stamps() -> None:
+    from luco_client import ThrottleRule
+    from luco_client.testing import AdmissionLog
+
+    rule, other = ThrottleRule(".*", 3), ThrottleRule("/x", 3)
+    log = AdmissionLog()
+    assert log.most_in_window(rule, 1000) == 0
+    for stamp in [2001, 0, 1000, 2000, 500]:  # out of order, as threads report them
+        log(rule, stamp)
+    log(other, 1000)
+    assert log.stamps(rule) == [0, 500, 1000, 2000, 2001]
+    assert log.most_in_window(rule, 1000) == 3  # [0, 1000] is closed: 0, 500 and 1000
+    assert log.most_in_window(rule, 999) == 2
+    assert log.most_in_window(other, 1000) == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
 import threading
 import time
+import typing as t
 from datetime import timedelta
 
 import pytest
@@ -21,9 +23,11 @@ from luco_client import (
     Throttle,
     ThrottleRule,
 )
-from luco_client.testing import FakeClock, FlakyServer, Reply, max_in_window
+from luco_client.testing import AdmissionLog, FakeClock, FlakyServer, Reply, max_in_window
 
 WORKER = os.path.join(os.path.dirname(__file__), "_throttle_worker.py")
+#: The rule the worker processes share (keep in step with _throttle_worker.py).
+WORKER_RULE = ThrottleRule(r"/shared", 5, 1.0)
 
 
 def _hammer(session: GracefulSession, url: str, threads: int, seconds: float) -> None:
@@ -40,18 +44,47 @@ def _hammer(session: GracefulSession, url: str, threads: int, seconds: float) ->
         w.join()
 
 
+def _admitted_before_arrival(stamps_ms: t.List[int], arrivals: t.List[float]) -> bool:
+    """Whether no request reached the server before the throttle admitted it.
+
+    Each request has its own stamp at or before its arrival (same clock), so the k-th
+    earliest arrival comes after at least k stamps: sorted, stamp k <= arrival k.
+    """
+    return len(stamps_ms) == len(arrivals) and all(
+        stamp / 1000 <= at for stamp, at in zip(sorted(stamps_ms), sorted(arrivals)))
+
+
+@pytest.mark.slow
 def test_window_property_under_eight_threads(server: FlakyServer) -> None:
-    session = GracefulSession(throttle=Throttle(ThrottleRule(r".*", 10, timedelta(seconds=1))))
+    rule = ThrottleRule(r".*", 10, timedelta(seconds=1))
+    admitted = AdmissionLog()
+    # guard=0.5: the server-side check below also measures how fast this machine sends. It
+    # holds while every request reaches the server within 0.5 s of its admission; the
+    # default 25 ms does not survive a loaded 2-core machine (8 client threads and the
+    # server's threads share one GIL and two busy CPUs), 0.5 s does with room to spare.
+    throttle = Throttle(rule, guard=0.5, on_admit=admitted)
+    session = GracefulSession(throttle=throttle)
     _hammer(session, server.url + "/items", threads=8, seconds=2.5)
-    times = [r.at for r in server.received("/items")]
-    assert 20 <= len(times) <= 40  # bursts at t=0, ~1, ~2 and the waiters released at ~3
-    assert max_in_window(times, 1.0) <= 10
+    arrivals = [r.at for r in server.received("/items")]
+    # The promise, exactly, on the limiter's own stamps: scheduling cannot break it.
+    assert throttle.window_ms(rule) == 1500
+    assert admitted.most_in_window(rule, 1500) <= 10
+    assert _admitted_before_arrival(admitted.stamps(rule), arrivals)
+    # Windows of 1.5 s: at most 10 stamped in each of [0, 1.5] and (1.5, 3.0], which cover
+    # the 2.5 s of calls, plus one call per thread admitted after the end. At least the
+    # first burst of 10 and the 8 threads it left waiting.
+    assert 18 <= len(arrivals) <= 28
+    # The server's view, with the documented margin (guard=0.5 above).
+    assert max_in_window(arrivals, 1.0) <= 10, str(_relative(arrivals))
     stats = session.stats.snapshot().total
-    assert stats.requests == len(times) and stats.throttle_waits > 0
+    assert stats.requests == len(arrivals) and stats.throttle_waits > 0
 
 
+@pytest.mark.slow
 def test_several_rules_apply_together(server: FlakyServer) -> None:
-    throttle = Throttle([ThrottleRule(r"/search", 3, 0.5), ThrottleRule(r".*", 8, 1.0)])
+    search_rule, global_rule = ThrottleRule(r"/search", 3, 0.5), ThrottleRule(r".*", 8, 1.0)
+    admitted = AdmissionLog()
+    throttle = Throttle([search_rule, global_rule], on_admit=admitted)
     session = GracefulSession(throttle=throttle)
     searcher = threading.Thread(target=_hammer, args=(session, server.url + "/search", 4, 2.2))
     searcher.start()
@@ -59,20 +92,66 @@ def test_several_rules_apply_together(server: FlakyServer) -> None:
     searcher.join()
     search = [r.at for r in server.received("/search")]
     everything = [r.at for r in server.received()]
-    assert max_in_window(search, 0.5) <= 3
-    assert max_in_window(everything, 1.0) <= 8
+    # Checked on the admission stamps (default guard: 5% of each window, at most 25 ms).
+    assert (throttle.window_ms(search_rule), throttle.window_ms(global_rule)) == (525, 1025)
+    assert admitted.most_in_window(search_rule, 525) <= 3
+    assert admitted.most_in_window(global_rule, 1025) <= 8
+    # /search requests passed both rules, the others only the global one.
+    assert _admitted_before_arrival(admitted.stamps(search_rule), search)
+    assert _admitted_before_arrival(admitted.stamps(global_rule), everything)
     assert len(search) >= 6 and len(everything) >= 14
 
 
 def test_retries_pass_the_throttle_too(server: FlakyServer) -> None:
     server.script("/flaky", Reply(503), Reply(503), Reply(200))
-    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 1, 0.4)),
-                              retry=GracefulRetry(delay=0, jitter=0))
+    clock = FakeClock()
+    rule = ThrottleRule(".*", 1, 0.4)
+    admitted = AdmissionLog()
+    session = GracefulSession(throttle=Throttle(rule, clock=clock, on_admit=admitted),
+                              retry=GracefulRetry(delay=0, jitter=0), clock=clock)
     assert session.get(server.url + "/flaky").status_code == 200
-    times = [r.at for r in server.received("/flaky")]
-    assert len(times) == 3
-    assert times[1] - times[0] >= 0.4 and times[2] - times[1] >= 0.4
+    assert server.count("/flaky") == 3
+    stamps = admitted.stamps(rule)  # fake time: exact
+    assert len(stamps) == 3
+    assert stamps[1] - stamps[0] > 420 and stamps[2] - stamps[1] > 420  # 0.4 s + 20 ms guard
     assert session.stats.snapshot().total.throttle_waits == 2
+
+
+def test_on_admit_gets_each_rule_and_the_admission_stamp(server: FlakyServer, tmp_path: os.PathLike) -> None:
+    from luco_client import SQLiteBackend
+
+    clock = FakeClock(start=1000.0, wall=1_700_000_000.0)
+    reports, everything = ThrottleRule(r"/reports", 1, 2.0), ThrottleRule(r".*", 5, 1.0)
+    seen: t.List[t.Tuple[ThrottleRule, int]] = []
+    throttle = Throttle([everything, reports], clock=clock, on_admit=lambda rule, ms: seen.append((rule, ms)))
+    session = GracefulSession(throttle=throttle, clock=clock)
+    session.get(server.url + "/other")
+    session.get(server.url + "/reports")
+    assert seen == [(everything, 1_000_000), (reports, 1_000_000), (everything, 1_000_000)]  # monotonic ms
+    seen.clear()
+    session.get(server.url + "/reports")  # waits out the 2 s window plus the 25 ms guard
+    assert [rule for rule, _ in seen] == [reports, everything] and seen[0][1] == seen[1][1]
+    assert seen[0][1] - 1_000_000 > throttle.window_ms(reports) == 2025
+    # A shared backend stamps wall-clock milliseconds (other processes share them).
+    seen.clear()
+    shared = Throttle(everything, clock=clock, backend=SQLiteBackend(os.path.join(str(tmp_path), "t.sqlite")),
+                      on_admit=lambda rule, ms: seen.append((rule, ms)))
+    GracefulSession(throttle=shared, clock=clock).get(server.url + "/x")
+    assert seen == [(everything, int(clock.time() * 1000))]
+    shared.close()
+
+
+def test_an_on_admit_failure_reaches_the_caller_and_nothing_is_sent(server: FlakyServer) -> None:
+    class HookFailed(Exception):
+        pass
+
+    def fail(rule: ThrottleRule, stamp_ms: int) -> None:
+        raise HookFailed(f"{rule.max_requests} at {stamp_ms}")
+
+    session = GracefulSession(throttle=Throttle(ThrottleRule(".*", 5), on_admit=fail))
+    with pytest.raises(HookFailed):
+        session.get(server.url + "/x")
+    assert server.count() == 0
 
 
 def test_a_blocked_rule_does_not_spend_the_others_budget(server: FlakyServer) -> None:
@@ -139,33 +218,47 @@ def _relative(times: list) -> list:
     return [round(x - first, 3) for x in sorted(times)]
 
 
-def _run_workers(kind: str, location: str, url: str, *, processes: int, seconds: float, threads: int = 1) -> int:
+def _run_workers(kind: str, location: str, url: str, *, processes: int, seconds: float,
+                 threads: int = 1) -> t.Tuple[int, AdmissionLog]:
+    """Run worker processes sharing one throttle backend: (requests sent, their admissions)."""
     start_at = time.time() + 1.5  # let every interpreter finish importing first
     procs = [subprocess.Popen([sys.executable, WORKER, kind, location, url, str(start_at), str(seconds), str(threads)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(processes)]
     sent = 0
+    admitted = AdmissionLog()
     for proc in procs:
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-        sent += int(out.strip())
-    return sent
+        report = json.loads(out)
+        sent += report["sent"]
+        for stamp in report["stamps"]:
+            admitted(WORKER_RULE, stamp)
+    return sent, admitted
 
 
+def _check_shared_bucket(server: FlakyServer, sent: int, admitted: AdmissionLog) -> None:
+    arrivals = [r.wall for r in server.received("/shared")]  # the workers stamp wall-clock time
+    stamps = admitted.stamps(WORKER_RULE)
+    assert sent == len(arrivals) >= 10
+    assert _admitted_before_arrival(stamps, arrivals)
+    # One bucket for all processes: separate ones would admit 5 per process per window.
+    # The window is 1 s plus the default guard of 25 ms.
+    assert admitted.most_in_window(WORKER_RULE, 1025) <= 5, str(_relative(stamps))
+
+
+@pytest.mark.slow
 def test_sqlite_bucket_is_shared_by_four_processes(server: FlakyServer, tmp_path: os.PathLike) -> None:
     db = os.path.join(str(tmp_path), "throttle.sqlite")
-    sent = _run_workers("sqlite", db, server.url + "/shared", processes=4, seconds=2.5, threads=2)
-    times = [r.at for r in server.received("/shared")]
-    assert sent == len(times) and len(times) >= 10
-    assert max_in_window(times, 1.0) <= 5, str(_relative(times))
+    sent, admitted = _run_workers("sqlite", db, server.url + "/shared", processes=4, seconds=2.5, threads=2)
+    _check_shared_bucket(server, sent, admitted)
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 def test_redis_bucket_is_shared_by_two_clients(server: FlakyServer, redis_url: str) -> None:
-    sent = _run_workers("redis", redis_url, server.url + "/shared", processes=2, seconds=2.5, threads=4)
-    times = [r.at for r in server.received("/shared")]
-    assert sent == len(times) and len(times) >= 10
-    assert max_in_window(times, 1.0) <= 5, str(_relative(times))
+    sent, admitted = _run_workers("redis", redis_url, server.url + "/shared", processes=2, seconds=2.5, threads=4)
+    _check_shared_bucket(server, sent, admitted)
 
 
 def test_sqlite_pass_commits_all_rules_at_once(tmp_path: os.PathLike) -> None:

@@ -17,9 +17,11 @@ __all__ = ["InstanceThrottles", "instance_copy"]
 
 
 def instance_copy(throttle: Throttle) -> Throttle:
-    """A throttle with the same rules, events and clock, and fresh in-memory buckets."""
+    """A throttle with the same rules, events, guard, clock and admission hook, and fresh
+    in-memory buckets."""
     return Throttle(list(throttle.rules), backend=MemoryBackend(), log_limit_reached=throttle.log_limit_reached,
-                    log_wait_over=throttle.log_wait_over, guard=throttle.guard, clock=throttle.clock)
+                    log_wait_over=throttle.log_wait_over, guard=throttle.guard, clock=throttle.clock,
+                    on_admit=throttle.on_admit)
 
 
 class InstanceThrottles:

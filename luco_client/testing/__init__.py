@@ -1,4 +1,5 @@
-"""Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, pytest fixtures.
+"""Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, a throttle's
+admission log, pytest fixtures.
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
 (:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server``,
@@ -6,6 +7,7 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 """
 
 from luco_client._public import publish
+from luco_client.testing._admissions import AdmissionLog
 from luco_client.testing._azure import AzureTokenServer
 from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
@@ -50,6 +52,7 @@ __all__ = [
     "FakeClock",
     "Blob",
     "ServeBlob",
+    "AdmissionLog",
     "PokemonServer",
     "LucoServer",
     "AzureTokenServer",

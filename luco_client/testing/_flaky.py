@@ -451,8 +451,11 @@ class SilentServer:
 def max_in_window(times: t.Iterable[float], window: float) -> int:
     """The most timestamps (seconds) inside any window ``[t, t + window)``.
 
-    Use it on ``[r.at for r in server.received()]`` to check a throttle from the server's
-    side: for a rule of N requests per ``window`` the result must not exceed N.
+    Use it on ``[r.at for r in server.received()]`` to see a throttle from the server's
+    side. For a rule of N requests per ``window`` the result stays at most N only while
+    every request reaches the server within the throttle's ``guard`` of its admission; a
+    loaded machine can take longer, so such a check needs a guard wide enough for it.
+    :class:`~luco_client.testing.AdmissionLog` checks the throttle's own stamps exactly.
     """
     ordered = sorted(times)
     best = j = 0

@@ -3,8 +3,9 @@
 Every attempt (retries included) passes :meth:`Throttle.acquire` right before it goes on
 the wire. All rules matching the URL must admit it. Buckets live in a backend: process
 memory (default), an SQLite file shared by the processes of one machine, or Redis shared by
-machines. The guarantee, for every rule: never more than ``max_requests`` attempts admitted
-in any trailing window of ``per_time``.
+machines. The guarantee is stated on the admission stamps, for every rule: never more than
+``max_requests`` attempts stamped in any window of ``per_time`` (widened by the guard); see
+:class:`Throttle` for what that means for the arrival times a server sees.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ class ThrottleRule:
     :param per_time: the window, a :class:`~datetime.timedelta` or seconds (float > 0).
         Default one second. ``ThrottleRule(r"/search", 1, 2.0)`` is 0.5 request/s.
         gracy's name ``per_time_range=`` is accepted too.
+
+    The limit is kept at admission: among the attempts this rule admits, no window of
+    ``per_time`` plus the throttle's ``guard`` holds more than ``max_requests`` admission
+    stamps, whichever threads, processes or machines share the backend. The guard is the
+    margin for the time an admitted attempt takes to reach the server; :class:`Throttle`
+    says what it covers and what it does not.
 
     Invalid values raise :class:`~luco_client.errors.ConfigurationError`.
     """
@@ -274,15 +281,46 @@ class ThrottleTimeout(DeadlineExceededError):
 class Throttle:
     """Client-side rate limits applied to every attempt.
 
+    **What is guaranteed, at admission.** Each attempt that :meth:`acquire` admits gets an
+    admission stamp: the backend's clock in whole milliseconds (``clock.monotonic()`` for
+    :class:`MemoryBackend`; ``clock.time()``, since the epoch, for the shared backends),
+    taken inside the backend's critical section, so stamps follow admission order across
+    threads and processes (and across machines as far as their clocks agree). For every
+    rule, no closed window of :meth:`window_ms` (``per_time`` plus ``guard``) ever holds
+    more than ``max_requests`` stamps of the attempts the rule admitted; a fortiori no
+    trailing window of ``per_time`` does. This holds however busy the machine is, for every
+    thread, process and machine that shares the backend (machines sharing Redis need
+    synchronised clocks). ``on_admit`` exposes the stamps.
+
+    **What the server sees.** An attempt reaches the server some time after its stamp: the
+    send latency (building the request, the connection pool, the kernel, the network, the
+    server's accept). Two attempts stamped ``max_requests`` places apart are at least
+    ``per_time + guard`` apart, so a server counting over ``per_time`` never sees more than
+    ``max_requests`` as long as every attempt arrives within ``guard`` of its stamp. The
+    default guard (5% of the window, at most 25 ms) covers loopback and LAN latency on a
+    machine with CPU to spare. It does not cover scheduling delays: on a loaded machine an
+    admitted thread can wait tens or hundreds of milliseconds for a CPU (or the GIL) before
+    it sends, and clock offsets between hosts sharing Redis eat into the same margin. When
+    the server counts strictly (the request over its limit gets a 429), widen the margin,
+    e.g. ``guard=0.25``: each window then admits its ``max_requests`` over
+    ``per_time + 0.25`` seconds.
+
     :param rules: one :class:`ThrottleRule` or several; every rule matching a URL applies.
     :param backend: where buckets live; default a fresh :class:`MemoryBackend`, so two
         throttles never share budget unless given the same shared backend.
     :param log_limit_reached: event when a request must wait (default INFO).
     :param log_wait_over: event when the wait is over (default DEBUG).
-    :param guard: extra seconds added to each window (default: 5% of the window, at most
-        25 ms) so that network jitter between our clock and the server's cannot make the
-        server see more than ``max_requests`` in a window.
+    :param guard: seconds added to each rule's window, the margin for send latency
+        described above (≥ 0; default ``min(0.025, 0.05 * per_time)``, rounded to whole
+        milliseconds).
     :param clock: time source (tests inject a fake one).
+    :param on_admit: optional callback ``(rule, stamp_ms)``, called in the admitted thread
+        after each admission, once per rule that applied, with the admission stamp (an
+        ``int``, milliseconds, as described above); default ``None``. It runs outside the
+        backend's critical section, before the attempt is sent; an exception it raises
+        propagates to the caller and the attempt is not sent (its token stays spent). For
+        tests and metrics: the promise above is a property of these stamps. Copies of a
+        throttle made per client instance keep it.
     """
 
     def __init__(
@@ -294,10 +332,15 @@ class Throttle:
         backend: t.Optional[ThrottleBackend] = None,
         guard: t.Optional[float] = None,
         clock: Clock = SYSTEM_CLOCK,
+        on_admit: t.Optional[t.Callable[[ThrottleRule, int], None]] = None,
     ) -> None:
         rule_list = [rules] if isinstance(rules, ThrottleRule) else list(rules)
         if not all(isinstance(r, ThrottleRule) for r in rule_list):
             raise ConfigurationError("Throttle rules must be ThrottleRule objects")
+        if guard is not None and (isinstance(guard, bool) or not isinstance(guard, (int, float)) or not guard >= 0):
+            raise ConfigurationError(f"Throttle: guard must be seconds >= 0, got {guard!r}")
+        if on_admit is not None and not callable(on_admit):
+            raise ConfigurationError(f"Throttle: on_admit must be callable, got {on_admit!r}")
         # Most restrictive first: a request blocked by it does not spend a token elsewhere.
         self.rules: t.Tuple[ThrottleRule, ...] = tuple(
             sorted(rule_list, key=lambda r: r.max_requests / r.per_seconds)
@@ -307,6 +350,7 @@ class Throttle:
         self.log_wait_over = log_wait_over
         self.guard = guard
         self.clock = clock
+        self.on_admit = on_admit
         self._last_leak: t.Dict[str, int] = {}
         self._intervals = {rule.key: self._interval_ms(rule) for rule in self.rules}
         self._rules_for = functools.lru_cache(maxsize=4096)(self._match)
@@ -314,6 +358,12 @@ class Throttle:
     def _interval_ms(self, rule: ThrottleRule) -> int:
         guard = self.guard if self.guard is not None else min(0.025, rule.per_seconds * 0.05)
         return rule.interval_ms + round(guard * 1000)
+
+    def window_ms(self, rule: ThrottleRule) -> int:
+        """The window this throttle keeps for ``rule``, in whole milliseconds: ``per_time``
+        plus the guard. No closed window of this length holds more than ``max_requests``
+        admission stamps of the rule."""
+        return self._interval_ms(rule)
 
     def _now_ms(self) -> int:
         now = self.clock.time() if self.backend.wall_clock else self.clock.monotonic()
@@ -327,9 +377,10 @@ class Throttle:
         return self._rules_for(url)
 
     def _try_all(self, rules: t.Sequence[ThrottleRule], name: str,
-                 timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int]:
+                 timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int, int]:
         """One pass: if every rule admits now, spend one token in each; else spend none and
-        say which rule blocks longest and for how long (ms)."""
+        say which rule blocks longest and for how long (ms). Also returns the pass's stamp
+        (ms), the admission stamp when admitted."""
         try:
             return self._pass(rules, name, timeout)
         except LucoClientError:
@@ -340,7 +391,7 @@ class Throttle:
                 f"{redact_text(str(exc))[:200]}") from None
 
     def _pass(self, rules: t.Sequence[ThrottleRule], name: str,
-              timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int]:
+              timeout: t.Optional[float]) -> t.Tuple[t.Optional[ThrottleRule], int, int]:
         with self.backend.atomic(timeout):
             now = self._now_ms()  # stamped inside the critical section: stamps stay ordered
             if len(rules) == 1:  # one rule: pyrate's own check-and-insert is the whole pass
@@ -348,9 +399,9 @@ class Throttle:
                 interval = self._intervals[rule.key]
                 bucket = self.backend.bucket(rule, interval)
                 if not _compat.put(bucket, _compat.new_item(name, now)):
-                    return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, interval, now))
+                    return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, interval, now)), now
                 self._maybe_leak(rule, bucket, now)
-                return None, 0
+                return None, 0, now
             buckets = [(rule, self.backend.bucket(rule, self._intervals[rule.key])) for rule in rules]
             blocking: t.Optional[ThrottleRule] = None
             longest = 0
@@ -359,12 +410,13 @@ class Throttle:
                 if wait > longest:
                     blocking, longest = rule, wait
             if blocking is not None:
-                return blocking, longest
+                return blocking, longest, now
             for rule, bucket in buckets:
                 if not _compat.put(bucket, _compat.new_item(name, now)):  # only if the backend races
-                    return rule, max(1, _compat.wait_ms(bucket, rule.max_requests, self._intervals[rule.key], now))
+                    wait = max(1, _compat.wait_ms(bucket, rule.max_requests, self._intervals[rule.key], now))
+                    return rule, wait, now
                 self._maybe_leak(rule, bucket, now)
-        return None, 0
+        return None, 0, now
 
     def _maybe_leak(self, rule: ThrottleRule, bucket: t.Any, now: int) -> None:
         """Drop expired items at most once per window (keeps buckets small)."""
@@ -385,7 +437,8 @@ class Throttle:
             admit within it, raises ``ThrottleTimeout`` (a DeadlineExceededError) without
             sleeping in vain. A failing shared store raises ThrottleBackendError.
         :param fields: event placeholders of the request (URL, METHOD, ...).
-        :returns: seconds waited (0.0 when admitted at once).
+        :returns: seconds waited (0.0 when admitted at once). ``on_admit`` has been called
+            by then, for each rule that applied.
         """
         rules = self.rules_for(url)
         if not rules:
@@ -395,9 +448,12 @@ class Throttle:
         blocked = False
         while True:
             left = None if timeout is None else max(0.0, timeout - (self.clock.monotonic() - start))
-            rule, wait_ms = self._try_all(rules, name, left)
+            rule, wait_ms, stamp = self._try_all(rules, name, left)
             waited = self.clock.monotonic() - start
             if rule is None:
+                if self.on_admit is not None:
+                    for admitted in rules:
+                        self.on_admit(admitted, stamp)
                 if not blocked:
                     return 0.0
                 emit(log, self.log_wait_over, EventKind.THROTTLE_OVER, fields, THROTTLE_TIME=waited)

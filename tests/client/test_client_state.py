@@ -38,6 +38,29 @@ def test_two_clients_of_one_class_share_neither_stats_nor_buckets(pokeapi: Pokem
     assert a.stats.snapshot().total.throttle_waits == 0 and b.stats.snapshot().total.throttle_waits == 0
 
 
+def test_instance_copies_keep_the_declared_guard_and_admission_hook(pokeapi: PokemonServer) -> None:
+    stamps: t.List[int] = []
+
+    def admitted(rule: ThrottleRule, stamp_ms: int) -> None:
+        stamps.append(stamp_ms)
+
+    declared = Throttle(ThrottleRule(r"/pokemon/", 1, 60), guard=0.5, on_admit=admitted)
+
+    class Logged(ApiClient):
+        class Config:
+            SETTINGS = Settings(throttling=declared, retry=None)
+
+        def one(self, name: str) -> t.Any:
+            return self.get("/pokemon/{NAME}", {"NAME": name})
+
+    a, b = Logged(base_url=pokeapi.base_url), Logged(base_url=pokeapi.base_url)
+    a.one("pikachu")
+    b.one("pikachu")  # its own bucket: admitted at once, not a minute later
+    copy = a.session.adapter.throttle
+    assert copy is not declared and copy.guard == 0.5 and copy.on_admit is admitted
+    assert len(stamps) == 2
+
+
 def test_sharing_happens_only_on_purpose(pokeapi: PokemonServer, clock: FakeClock) -> None:
     shared_stats = Stats()
     shared = Throttle(ThrottleRule(r"/pokemon/", 1, 60), clock=clock)
