@@ -11,7 +11,7 @@ import luco_client
 
 SUBPACKAGES = ["luco_client.transport", "luco_client.client", "luco_client.errors", "luco_client.events",
                "luco_client.stats", "luco_client.reports"]
-PUBLIC_MODULES = [*SUBPACKAGES, "luco_client.testing"]
+PUBLIC_MODULES = [*SUBPACKAGES, "luco_client.testing", "luco_client.luco"]
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)

@@ -24,6 +24,7 @@ This package never imports ``requests`` at run time; it calls Luco through
 :class:`~luco_client.client.ApiClient`.
 """
 
+from luco_client._public import publish
 from luco_client.luco import data_quality
 from luco_client.luco._api import LucoApi
 from luco_client.luco._credentials_file import get_auth
@@ -49,3 +50,5 @@ __all__ = [
     "get_auth",
     "data_quality",
 ]
+
+publish(__name__, globals())
