@@ -26,6 +26,7 @@ from luco_client._redact import redact_text
 from luco_client.errors import ConfigurationError, DeadlineExceededError, LucoClientError, ThrottleBackendError
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
 from luco_client.transport import _compat
+from luco_client.transport._sqlite import SQLiteTransactionLock, sqlite_connection
 
 __all__ = [
     "ThrottleRule",
@@ -187,16 +188,16 @@ class SQLiteBackend(ThrottleBackend):
         self.path = os.fspath(path)
         self._pid = -1
         self._conn: t.Any = None
-        self._tx: t.Optional[_compat.SQLiteTransactionLock] = None
+        self._tx: t.Optional[SQLiteTransactionLock] = None
 
     def _prepare(self) -> None:
         if self._pid != os.getpid() or self._tx is None:
-            self._conn, self._tx = _compat.sqlite_connection(self.path)
+            self._conn, self._tx = sqlite_connection(self.path)
             self._buckets = {}
             self._pid = os.getpid()
 
     def _new_bucket(self, rule: ThrottleRule, interval_ms: int) -> t.Any:
-        tx = t.cast(_compat.SQLiteTransactionLock, self._tx)
+        tx = t.cast(SQLiteTransactionLock, self._tx)
         return _compat.sqlite_bucket(rule.max_requests, interval_ms, tx.conn, f"luco_{rule.key}", tx)
 
     @contextlib.contextmanager
@@ -204,7 +205,7 @@ class SQLiteBackend(ThrottleBackend):
         """An IMMEDIATE transaction; waits at most ``timeout`` (else 60 s) for other processes."""
         with self._lock:
             self._prepare()
-            tx = t.cast(_compat.SQLiteTransactionLock, self._tx)
+            tx = t.cast(SQLiteTransactionLock, self._tx)
         try:
             with tx.hold(timeout):
                 yield

@@ -265,9 +265,10 @@ def test_sqlite_pass_commits_all_rules_at_once(tmp_path: os.PathLike) -> None:
     import sqlite3
 
     from luco_client.transport import _compat
+    from luco_client.transport._sqlite import sqlite_connection
 
     path = os.path.join(str(tmp_path), "t.sqlite")
-    conn, lock = _compat.sqlite_connection(path)
+    conn, lock = sqlite_connection(path)
     first = _compat.sqlite_bucket(5, 1000, conn, "first", lock)
     second = _compat.sqlite_bucket(5, 1000, conn, "second", lock)
     observer = sqlite3.connect(path)

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from luco_client.transport import _compat
+from luco_client.transport._sqlite import sqlite_connection
 
 
 def test_detected_majors_match_installed_packages() -> None:
@@ -37,8 +38,8 @@ def test_memory_bucket_wait_agrees_with_put() -> None:
 
 def test_sqlite_bucket_shares_state_between_connections(tmp_path: os.PathLike) -> None:
     path = os.path.join(str(tmp_path), "b.sqlite")
-    conn_a, lock_a = _compat.sqlite_connection(path)
-    conn_b, lock_b = _compat.sqlite_connection(path)
+    conn_a, lock_a = sqlite_connection(path)
+    conn_b, lock_b = sqlite_connection(path)
     a = _compat.sqlite_bucket(1, 1000, conn_a, "t", lock_a)
     b = _compat.sqlite_bucket(1, 1000, conn_b, "t", lock_b)
     assert _compat.put(a, _compat.new_item("k", 50_000))
