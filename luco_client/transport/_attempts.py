@@ -228,7 +228,7 @@ class CallRunner:
             return None
         response = self.replay.lookup(self.request, self._replay_key(), lambda: self._replay_match()[1])
         if response is not None:
-            response.connection = t.cast(t.Any, self.adapter)  # auth classes re-send through it
+            t.cast(t.Any, response).connection = self.adapter  # auth classes re-send through it
         return response
 
     # ---------------------------------------------------------------- one attempt

@@ -142,7 +142,7 @@ class BearerTokenAuth(AuthBase):
     def _on_response(self, response: requests.Response, **kwargs: t.Any) -> requests.Response:
         request = response.request
         if (response.status_code != 401 or request is None or getattr(request, "_luco_reauth", False)
-                or not body_resendable(request) or response.connection is None):
+                or not body_resendable(request) or getattr(response, "connection", None) is None):
             return response
         if self.header not in request.headers:
             # The credential was removed on the way (a redirect to another origin): this host
@@ -159,7 +159,7 @@ class BearerTokenAuth(AuthBase):
         extract_cookies_to_jar(retry._cookies, request, response.raw)  # type: ignore[attr-defined]
         retry.prepare_cookies(retry._cookies)  # type: ignore[attr-defined]
         rewind_for_resend(retry)
-        second = response.connection.send(retry, **kwargs)
+        second = t.cast(t.Any, response).connection.send(retry, **kwargs)
         second.history.append(response)
         second.request = retry
         return second

@@ -101,7 +101,7 @@ def body_incomplete(response: t.Any) -> t.Optional[requests.exceptions.ChunkedEn
     tell = getattr(raw, "tell", None)
     got = tell() if callable(tell) else 0
     return requests.exceptions.ChunkedEncodingError(
-        ProtocolError("Connection broken: IncompleteRead", IncompleteRead(got, remaining)))
+        ProtocolError("Connection broken: IncompleteRead", IncompleteRead(t.cast(t.Any, got), remaining)))
 
 
 def ensure_complete_body(response: t.Any) -> None:

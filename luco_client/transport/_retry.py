@@ -367,11 +367,12 @@ class GracefulRetry(Retry):
             return Decision(Action.UNSAFE, reason=why)
         try:
             # urllib3 reads only .status and .get_redirect_location() from the response.
-            policy = self.increment(
+            incremented: t.Any = self.increment(  # new() keeps our class
                 method, url,
                 response=t.cast(t.Any, _StatusOnly(status)) if error is None else None,
                 error=error if isinstance(error, Exception) else None,
             )
+            policy: GracefulRetry = incremented
         except MaxRetryError:
             return Decision(Action.EXHAUSTED, reason=f"all {self.max_attempts} attempts used",
                             retry_after=server_wait)
