@@ -66,7 +66,7 @@ def run_demo(seed: int = 7, pages: int = 10, verbose: bool = False) -> int:
         with FlakyServer(faults=Faults(seed, error_rate=0.15, reset_rate=0.05)) as server:
             server.script("/quota", Reply(429, {"error": "quota exceeded"}, {"Retry-After": "1"}), Reply(200))
             server.script("/orders", Drop(), Reply(201, {"order": 1001}), method="POST")
-            server.script("/payments", Delay(0.5, Reply(201)), method="POST")
+            server.script("/payments", Delay(2.0, Reply(201)), method="POST")  # far past the 0.3 s read timeout
             throttle_event = LogEvent(LogLevel.INFO, "throttle: {THROTTLE_LIMIT} req per {THROTTLE_TIME_RANGE} "
                                                      "reached, waiting {THROTTLE_TIME:.2f}s")
             throttle = Throttle(ThrottleRule(r"/catalog/", 5, 1.0), log_limit_reached=throttle_event)

@@ -27,7 +27,7 @@ def _session(**kw: object) -> GracefulSession:
 
 
 def test_post_after_read_timeout_is_not_resent(server: FlakyServer) -> None:
-    server.script("/orders", Delay(0.6, Reply(201)))
+    server.script("/orders", Delay(2.0, Reply(201)))
     with pytest.raises(PossiblyAppliedWriteError) as info:
         _session().post(server.url + "/orders", json={"sku": "A1"})
     assert server.count("/orders") == 1  # received (applied) once, never resent
@@ -67,7 +67,7 @@ def test_post_after_connect_failure_is_resent() -> None:
 
 
 def test_idempotency_key_makes_post_retryable_and_is_stable(server: FlakyServer) -> None:
-    server.script("/orders", Delay(0.6, Reply(201)), Drop(), Reply(201, {"id": 7}))
+    server.script("/orders", Delay(2.0, Reply(201)), Drop(), Reply(201, {"id": 7}))
     session = _session(idempotency_header="Idempotency-Key")
     assert session.post(server.url + "/orders", json={"sku": "A1"}).json() == {"id": 7}
     keys = [r.header("Idempotency-Key") for r in server.received("/orders")]
@@ -102,7 +102,7 @@ def test_declared_unsafe_put_is_not_retried(server: FlakyServer) -> None:
 
 
 def test_get_read_timeout_is_retried_then_raises_typed_error(server: FlakyServer) -> None:
-    server.script("/slow", Delay(0.6, Reply(200)))
+    server.script("/slow", Delay(2.0, Reply(200)))
     with pytest.raises(ReadTimeoutError) as info:
         _session().get(server.url + "/slow")
     assert server.count("/slow") == 3 and info.value.attempt_count == 3
@@ -160,7 +160,7 @@ def test_307_with_bytes_body_is_followed_with_the_body(server: FlakyServer) -> N
 
 
 def test_keyed_write_that_lost_an_answer_says_so_even_if_it_ends_otherwise(server: FlakyServer) -> None:
-    server.script("/orders", Delay(0.6, Reply(201)), Reply(503), Reply(503))
+    server.script("/orders", Delay(2.0, Reply(201)), Reply(503), Reply(503))
     with pytest.raises(PossiblyAppliedWriteError) as info:
         _session(idempotency_header="Idempotency-Key").post(server.url + "/orders", json={"sku": "A1"})
     err = info.value
@@ -174,6 +174,6 @@ def test_keyed_write_that_lost_an_answer_says_so_even_if_it_ends_otherwise(serve
 def test_get_that_lost_an_answer_ends_with_its_own_error(server: FlakyServer) -> None:
     from luco_client import ServerStatusError
 
-    server.script("/report", Delay(0.6, Reply(200)), Reply(503), Reply(503))
+    server.script("/report", Delay(2.0, Reply(200)), Reply(503), Reply(503))
     with pytest.raises(ServerStatusError):
         _session().get(server.url + "/report")
