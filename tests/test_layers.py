@@ -69,7 +69,7 @@ def _imports(module: str, path: str) -> t.List[_Import]:
 
     def visit(node: ast.AST, type_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            guarded = type_only or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test))
+            guarded = type_only or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.dump(child.test))
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     found.append(_Import(alias.name, (), type_only, child.lineno))
