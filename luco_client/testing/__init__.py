@@ -1,14 +1,14 @@
 """Test kit: fake servers on 127.0.0.1, fault injection, a fake clock, pytest fixtures.
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
-(:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server`` and
-``fake_clock`` fixtures.
+(:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server``,
+``fake_clock``, ``workflows_server`` and ``dcipher_env`` fixtures.
 """
 
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
-    Apply,
     CERT_FILE,
+    Apply,
     Delay,
     Drop,
     Faults,
@@ -24,6 +24,8 @@ from luco_client.testing._flaky import (
     reserve_port,
 )
 from luco_client.testing._pokemon import PokemonServer
+from luco_client.testing._storage import DropAfter, GeneratedBody, StorageServer, WrongLength
+from luco_client.testing._workflows import DEFAULT_API_KEY, Flow, Run, WorkflowsServer
 
 __all__ = [
     "FlakyServer",
@@ -43,4 +45,13 @@ __all__ = [
     "max_in_window",
     "FakeClock",
     "PokemonServer",
+    # the workflows API and its storage host
+    "WorkflowsServer",
+    "Flow",
+    "Run",
+    "DEFAULT_API_KEY",
+    "StorageServer",
+    "GeneratedBody",
+    "DropAfter",
+    "WrongLength",
 ]
