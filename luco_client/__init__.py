@@ -92,6 +92,9 @@ from luco_client.transport import (
     raise_for_status,
 )
 
+# Workflow runner
+from luco_client.workflows import AsyncDcipher, Dcipher, WorkflowFailedException
+
 __all__ = [
     "__version__",
     # transport
@@ -183,4 +186,8 @@ __all__ = [
     "TooManyRequestsError",
     "ServerStatusError",
     "RetryAfterTooLongError",
+    # Workflow runner
+    "Dcipher",
+    "AsyncDcipher",
+    "WorkflowFailedException",
 ]
