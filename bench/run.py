@@ -11,6 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SMOKE = {
     "transport.py": ["--calls", "300", "--rounds", "2", "--rate", "20", "--seconds", "1"],
     "replay.py": ["--calls", "200", "--rounds", "2"],
+    "download.py": ["--mib", "16", "--rounds", "1"],
 }
 
 

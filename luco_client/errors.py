@@ -20,6 +20,9 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
     │   ├── ThrottleBackendError                  the throttle's shared store failed (not sent)
     │   └── RedirectError                         a redirect that cannot be followed
     │       └── TooManyRedirectsError             a redirect loop or chain beyond the limit
+    ├── DownloadError                             a download's content is wrong, or cannot be stored
+    │   ├── IncompleteDownloadError               the content's length is not what was announced
+    │   └── ChecksumMismatchError                 the content's digest is not the expected one
     └── HTTPStatusError                           a response with an error status
         ├── ClientStatusError                     any other 4xx
         │   ├── BadRequestError                   400
@@ -64,6 +67,9 @@ __all__ = [
     "ThrottleBackendError",
     "RedirectError",
     "TooManyRedirectsError",
+    "DownloadError",
+    "IncompleteDownloadError",
+    "ChecksumMismatchError",
     "HTTPStatusError",
     "ClientStatusError",
     "BadRequestError",
@@ -284,6 +290,45 @@ class RedirectError(TransportError):
 
 class TooManyRedirectsError(RedirectError):
     """The server kept redirecting (more than the session's ``max_redirects``, 30 by default)."""
+
+
+class DownloadError(LucoClientError):
+    """A download (:meth:`GracefulSession.download <luco_client.transport.GracefulSession.download>`)
+    got content it cannot accept (a wrong range, length or digest), or its file could not
+    be written. Not retried (unless ``retry_on`` names the class): the wire worked, the
+    content did not. Nothing was written at the destination, and a file already there is
+    untouched. ``dest`` is the destination path. (A download whose *connection* keeps
+    failing raises the transport error of its last attempt, e.g. ReadError.)"""
+
+    dest: t.Optional[str]
+
+    def __init__(self, message: str = "", *, dest: t.Optional[str] = None, **kw: t.Any) -> None:
+        super().__init__(message, dest=dest, **kw)
+
+
+class IncompleteDownloadError(DownloadError):
+    """The downloaded content's length differs from the length the server announced (or
+    from ``expected_size``): ``expected`` and ``received`` are byte counts."""
+
+    expected: t.Optional[int]
+    received: int
+
+    def __init__(self, message: str = "", *, expected: t.Optional[int] = None, received: int = 0,
+                 **kw: t.Any) -> None:
+        super().__init__(message, expected=expected, received=received, **kw)
+
+
+class ChecksumMismatchError(DownloadError):
+    """The downloaded content's digest differs from the expected one (``algorithm``,
+    ``expected`` and ``received`` hex digests)."""
+
+    algorithm: str
+    expected: str
+    received: str
+
+    def __init__(self, message: str = "", *, algorithm: str = "", expected: str = "", received: str = "",
+                 **kw: t.Any) -> None:
+        super().__init__(message, algorithm=algorithm, expected=expected, received=received, **kw)
 
 
 class HTTPStatusError(LucoClientError):

@@ -244,6 +244,17 @@ class Stats:
             c.first_start = min(c.first_start, started)
             c.last_end = max(c.last_end, started + elapsed)
 
+    def record_body_failure(self, method: str, url_template: str, *, was_success: bool = True) -> None:
+        """A streamed body broke off after its attempt was recorded: the attempt becomes a
+        failure (``was_success``: it had been counted as a success) ending in a transport
+        error. Its status stays counted: the status line did arrive."""
+        with self._lock:
+            c = self._counters(method, url_template)
+            if was_success:
+                c.successes -= 1
+                c.failures += 1
+            c.transport_errors += 1
+
     def snapshot(self) -> StatsSnapshot:
         """An immutable copy of all counters (reading never changes them)."""
         with self._lock:

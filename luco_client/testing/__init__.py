@@ -5,6 +5,7 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 ``fake_clock``, ``workflows_server`` and ``dcipher_env`` fixtures.
 """
 
+from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
     CERT_FILE,
@@ -18,6 +19,7 @@ from luco_client.testing._flaky import (
     Redirect,
     Reply,
     SilentServer,
+    Trickle,
     Truncate,
     Tunnel,
     max_in_window,
@@ -40,10 +42,13 @@ __all__ = [
     "Redirect",
     "Tunnel",
     "Apply",
+    "Trickle",
     "Faults",
     "reserve_port",
     "max_in_window",
     "FakeClock",
+    "Blob",
+    "ServeBlob",
     "PokemonServer",
     # the workflows API and its storage host
     "WorkflowsServer",

@@ -40,6 +40,7 @@ __all__ = [
     "Redirect",
     "Tunnel",
     "Apply",
+    "Trickle",
     "Faults",
     "reserve_port",
     "max_in_window",
@@ -155,6 +156,39 @@ class Truncate:
         handler.wfile.write(self.body)
         handler.wfile.flush()
         Drop().play(handler)
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """Answer ``status`` with ``body``, ``chunk`` bytes every ``interval`` seconds: a server
+    that keeps every single read within any read timeout, yet never finishes in time.
+    ``head=True`` trickles the status line and headers too (nothing usable arrives until
+    the end). Stops when the client hangs up or the server closes."""
+
+    body: bytes = b"x" * 1000
+    interval: float = 0.05
+    chunk: int = 1
+    head: bool = False
+    status: int = 200
+
+    def play(self, handler: _Handler) -> None:
+        head = (f"HTTP/1.1 {self.status} Trickling\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {len(self.body)}\r\n\r\n").encode("ascii")
+        handler.close_connection = True
+        try:
+            if self.head:
+                data = head + self.body
+            else:
+                handler.wfile.write(head)
+                handler.wfile.flush()
+                data = self.body
+            for start in range(0, len(data), self.chunk):
+                if handler.server.stopping.wait(self.interval):
+                    return
+                handler.wfile.write(data[start:start + self.chunk])
+                handler.wfile.flush()
+        except OSError:  # the client gave up: expected
+            return
 
 
 @dataclass(frozen=True)
@@ -342,11 +376,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._sockets: t.Set[socket.socket] = set()
         self._sock_lock = threading.Lock()
+        self.accepted = 0
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: t.Any, client_address: t.Any) -> None:
         with self._sock_lock:
             self._sockets.add(request)
+            self.accepted += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: t.Any) -> None:
@@ -501,6 +537,11 @@ class FlakyServer:
     def port(self) -> int:
         """The bound port."""
         return self._server.server_address[1] if self._server is not None else self._port
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a client reusing its connections opens few)."""
+        return self._server.accepted if self._server is not None else 0
 
     @property
     def url(self) -> str:

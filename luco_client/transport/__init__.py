@@ -7,7 +7,9 @@ Public names::
     GracefulRetry        retry policy (urllib3 Retry subclass)
     Throttle, ThrottleRule, MemoryBackend, SQLiteBackend, RedisBackend
     ConcurrencyLimit
-    Timeout, CallOptions, INHERIT
+    Timeout, CallOptions, INHERIT, BodyConsumer
+    DownloadProgress, DownloadResult    GracefulSession.download()
+    GracefulResponse                    the response type (streamed bodies stay accounted for)
     BearerTokenAuth, AccessToken, ApiKeyAuth
     raise_for_status, status_error, attempts_of
     AttemptInfo, RetryState, AttemptHook, bypass          attempt hooks and the bypass scope
@@ -17,8 +19,9 @@ Public names::
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
 from luco_client.transport._concurrency import ConcurrencyLimit
+from luco_client.transport._download import DownloadProgress, DownloadResult
 from luco_client.transport._hooks import AttemptHook, AttemptInfo, RetryState, bypass
-from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, BodyConsumer, CallOptions, Timeout
 from luco_client.transport._replay import (
     JSONDirReplayStorage,
     RedisReplayStorage,
@@ -29,6 +32,7 @@ from luco_client.transport._replay import (
 from luco_client.transport._responses import raise_for_status, status_error
 from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
 from luco_client.transport._session import GracefulPreparedRequest, GracefulSession, attempts_of
+from luco_client.transport._streams import GracefulResponse
 from luco_client.transport._throttle import (
     MemoryBackend,
     RedisBackend,
@@ -56,6 +60,10 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "CallOptions",
     "INHERIT",
+    "BodyConsumer",
+    "DownloadProgress",
+    "DownloadResult",
+    "GracefulResponse",
     "BearerTokenAuth",
     "AccessToken",
     "ApiKeyAuth",

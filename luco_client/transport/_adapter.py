@@ -14,13 +14,15 @@ from luco_client.errors import ConfigurationError, ReplayMissError
 from luco_client.events import LogEvent, LogLevel, RedactingFilter
 from luco_client.stats import Stats
 from luco_client.transport._call import CallRunner
-from luco_client.transport._compat import NO_RETRY, TRACKED_POOLS, ensure_complete_body
+from luco_client.transport._compat import NO_RETRY, ensure_complete_body
 from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
 from luco_client.transport._hooks import PauseBoard, check_hooks
 from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
 from luco_client.transport._replay import Replay
 from luco_client.transport._retry import GracefulRetry
+from luco_client.transport._streams import GracefulResponse
 from luco_client.transport._throttle import Throttle
+from luco_client.transport._wire import TRACKED_POOLS
 
 __all__ = ["GracefulAdapter"]
 
@@ -171,6 +173,13 @@ class GracefulAdapter(HTTPAdapter):
         if type(manager).__name__ == "ProxyManager":
             manager.pool_classes_by_scheme = dict(TRACKED_POOLS)
         return manager
+
+    def build_response(self, req: requests.PreparedRequest, resp: t.Any) -> requests.Response:
+        """As requests does, as a :class:`GracefulResponse` (streamed bodies stay accounted
+        for after the call returns)."""
+        response = super().build_response(req, resp)
+        response.__class__ = GracefulResponse
+        return response
 
     def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """One attempt: one urllib3 request, body read unless streaming. No retries."""

@@ -23,6 +23,7 @@ slots, the throttle and retries: exactly one attempt.
 from __future__ import annotations
 
 import logging
+import time
 import typing as t
 import uuid
 
@@ -44,7 +45,6 @@ from luco_client.errors import (
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
 from luco_client.transport._bodies import rewind_for_resend
-from luco_client.transport._compat import begin_attempt, end_attempt
 from luco_client.transport._concurrency import SlotTimeout
 from luco_client.transport._hooks import AttemptInfo, RetryState, bypass, bypassed
 from luco_client.transport._options import INHERIT, CallOptions, Timeout
@@ -52,8 +52,10 @@ from luco_client.transport._phases import classify, describe_input_error
 from luco_client.transport._replay.replay import rewind_body
 from luco_client.transport._responses import status_error
 from luco_client.transport._retry import SAFE_METHODS, Action, Decision, GracefulRetry
+from luco_client.transport._streams import GracefulResponse, StreamWatch
 from luco_client.transport._throttle import ThrottleTimeout
 from luco_client.transport._urls import derive_template, path_of
+from luco_client.transport._wire import Wire, begin_attempt, end_attempt
 
 __all__ = ["CallRunner"]
 
@@ -125,6 +127,9 @@ class CallRunner:
         self._match: t.Optional[t.Tuple[t.Any, t.Any]] = None
         self._key: t.Optional[str] = None
         self._safe_url: t.Optional[str] = None
+        self.consumer = options.consumer
+        self.stream = False  # set by run(): the caller reads the body after the call returns
+        self._wire: t.Optional[Wire] = None  # the evidence of the latest attempt
         self._add_idempotency_key()
         self.idempotent = self._is_idempotent()
 
@@ -228,6 +233,10 @@ class CallRunner:
                         before(info)
         if replayed is not None:  # no pause, slot, throttle or network
             started = self.clock.monotonic()
+            consumed = self._consume(replayed, started)
+            if consumed is not None:
+                consumed.replay = True
+                return consumed, 0.0
             return self._evaluate(replayed, started, replay=True), 0.0
         if self.bypassed:
             slots: t.Any = ()
@@ -259,13 +268,28 @@ class CallRunner:
                 self.adapter.gate.release(slots)
         return outcome, throttle_wait
 
+    def _wire_failure(self, exc: requests.RequestException, wire: Wire, started: float,
+                      response: t.Optional[requests.Response] = None) -> _Outcome:
+        """The outcome of an attempt that failed on the wire (sending, or reading the body)."""
+        if wire.reaped:  # the reaper cut the connection: the deadline passed mid-attempt
+            error: TransportError = DeadlineExceededError(
+                "deadline exceeded: the server was still sending when it ran out", phase=Phase.SENT_NO_RESPONSE,
+                method=self.method, url=self.safe_url)
+        else:
+            error = classify(exc, self.method, self.safe_url, sent=True if response is not None else (
+                wire.sent if wire.tracked else None))
+        if response is not None:
+            response.close()
+        return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+
     def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
-        wire = begin_attempt()
+        remaining = self._remaining()
+        wire = begin_attempt(None if remaining is None else time.monotonic() + max(remaining, 0.0))
+        self._wire = wire
         try:
             response = self.adapter.send_once(self.request, timeout=(timeout.connect, timeout.read), **send_kwargs)
         except requests.RequestException as exc:
-            error = classify(exc, self.method, self.safe_url, sent=wire.sent if wire.tracked else None)
-            return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
+            return self._wire_failure(exc, wire, started)
         except (ValueError, TypeError, UnicodeError, OverflowError) as exc:
             # http.client rejects what requests let through (a header value with a newline,
             # a body of the wrong type). Before the first byte it is the caller's input;
@@ -276,8 +300,8 @@ class CallRunner:
             error = ReadError(describe_input_error(exc), phase=Phase.SENT_NO_RESPONSE,
                               method=self.method, url=self.safe_url)
             return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
-        finally:
-            end_attempt()
+        finally:  # the deadline watch stays until the body is read (released by the loop)
+            end_attempt(keep_watch=True)
         if self.replay is not None:
             scrubbed, match = self._replay_match()
             if scrubbed is not None and self.replay.wants_recording(match):
@@ -291,7 +315,35 @@ class CallRunner:
                         attempts=self.attempts, elapsed=self._elapsed()) from None
                 if send_kwargs.get("stream"):
                     rewind_body(response)
+        consumed = self._consume(response, started, wire)
+        if consumed is not None:
+            return consumed
         return self._evaluate(response, started)
+
+    def _consume(self, response: requests.Response, started: float,
+                 wire: t.Optional[Wire] = None) -> t.Optional[_Outcome]:
+        """Let the call's body consumer read a successful body inside the attempt (a
+        download writing to its file); ``None`` when there is nothing to consume or it
+        went well, else the failed outcome."""
+        if self.consumer is None:
+            return None
+        if not 200 <= response.status_code < 300:
+            try:
+                response.content  # noqa: B018 - an error body is small: keep it for the error
+            except requests.RequestException as exc:
+                if wire is not None:
+                    return self._wire_failure(exc, wire, started, response)
+            return None
+        try:
+            self.consumer.consume(response)
+        except requests.RequestException as exc:
+            if wire is None:  # a replayed body cannot break off
+                raise
+            return self._wire_failure(exc, wire, started, response)
+        except LucoClientError as exc:  # the content is wrong (length, checksum): a failed attempt
+            response.close()
+            return _Outcome(response, exc, Phase.RESPONSE, started, self.clock.monotonic() - started)
+        return None
 
     def _evaluate(self, response: requests.Response, started: float, replay: bool = False) -> _Outcome:
         """Run the validators on a response (live or replayed) and time the attempt."""
@@ -315,6 +367,7 @@ class CallRunner:
     # ---------------------------------------------------------------- the loop
 
     def run(self, send_kwargs: t.Dict[str, t.Any]) -> requests.Response:
+        self.stream = bool(send_kwargs.get("stream"))
         try:
             return self._run(send_kwargs)
         except Exception as exc:
@@ -331,6 +384,8 @@ class CallRunner:
         while True:
             self.number += 1
             number = self.number
+            if self.consumer is not None:
+                self.consumer.prepare(self.request)  # e.g. a Range header to resume a download
             replayed = self._lookup()
             self.replaying = replayed is not None
             info = self._info() if self.hooks else None
@@ -347,7 +402,9 @@ class CallRunner:
             if success:
                 if info is not None:
                     self._after_hooks(info, outcome, RetryState(number, self.max_attempts, False, 0.0, None))
-                return self._finish_response(t.cast(requests.Response, outcome.response))
+                return self._finish_response(t.cast(requests.Response, outcome.response), success=True)
+            if self._wire is not None:
+                self._wire.release()
             decision = self._decide(policy, outcome)
             retrying = decision.action is Action.RETRY
             if info is not None:
@@ -375,6 +432,8 @@ class CallRunner:
                     after(info, result, retry)
 
     def _decide(self, policy: t.Optional[GracefulRetry], outcome: _Outcome) -> Decision:
+        if isinstance(outcome.error, DeadlineExceededError):
+            return Decision(Action.DEADLINE, reason="the attempt was cut when the deadline passed")
         if policy is None:
             return Decision(Action.NOT_RETRYABLE, reason="retries are disabled for this call")
         if not rewind_for_resend(self.request):
@@ -395,9 +454,19 @@ class CallRunner:
 
     # ---------------------------------------------------------------- endings
 
-    def _finish_response(self, response: requests.Response) -> requests.Response:
+    def _finish_response(self, response: requests.Response, success: bool = False) -> requests.Response:
         response.luco_attempts = tuple(self.attempts)  # type: ignore[attr-defined]
         response.luco_elapsed = self._elapsed()  # type: ignore[attr-defined]
+        wire = self._wire
+        if self.stream and self.consumer is None and isinstance(response, GracefulResponse) \
+                and not response._content_consumed:  # type: ignore[attr-defined]
+            # The caller reads the body: its failures and the deadline still belong to this call.
+            response.luco_stream = StreamWatch(
+                stats=self.adapter.stats, method=self.method, url=self.safe_url, template=self.template,
+                fields=self.fields, log_errors=self.log_errors, attempts=self.attempts, success=success,
+                wire=wire, deadline=None if wire is None else wire.deadline, elapsed_before=self._elapsed())
+        elif wire is not None:
+            wire.release()
         return response
 
     def _stop(self, decision: Decision, outcome: _Outcome) -> requests.Response:
@@ -422,9 +491,13 @@ class CallRunner:
             error = self._deadline_error(decision.reason)
         elif isinstance(outcome.error, TransportError):
             error = self._transport_error(outcome, decision)
-        elif outcome.error is not None:  # a validator rejected the response
+        elif outcome.error is not None:  # a validator (or the body consumer) rejected the response
             if decision.action is Action.EXHAUSTED and policy is not None and policy.on_exhausted == "return":
                 return self._finish_response(t.cast(requests.Response, response))
+            if isinstance(outcome.error, LucoClientError) and not outcome.error.attempts:
+                outcome.error.attempts, outcome.error.elapsed = tuple(self.attempts), self._elapsed()
+                outcome.error.method = outcome.error.method or self.method
+                outcome.error.url = outcome.error.url or self.safe_url
             raise outcome.error
         elif decision.action is Action.EXHAUSTED and (policy is None or policy.on_exhausted == "raise"):
             error = status_error(t.cast(requests.Response, response), attempts=self.attempts,

@@ -23,8 +23,6 @@ import pyrate_limiter
 import requests
 import urllib3
 from pyrate_limiter import InMemoryBucket, Rate, RateItem, RedisBucket, SQLiteBucket
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ClosedPoolError,
     ConnectTimeoutError,
@@ -38,15 +36,13 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 __all__ = [
-    "Wire",
-    "begin_attempt",
-    "end_attempt",
-    "TRACKED_POOLS",
     "URLLIB3_MAJOR",
     "PYRATE_MAJOR",
     "Retry",
     "MaxRetryError",
     "NO_RETRY",
+    "body_incomplete",
+    "ensure_complete_body",
     "CONNECT_STAGE_ERRORS",
     "ReadTimeoutError",
     "ConnectTimeoutError",
@@ -90,110 +86,30 @@ CONNECT_STAGE_ERRORS: t.Tuple[t.Type[BaseException], ...] = (
 )
 
 
-def ensure_complete_body(response: t.Any) -> None:
-    """Raise if the body ended before its Content-Length (urllib3 1.26 does not check).
+def body_incomplete(response: t.Any) -> t.Optional[requests.exceptions.ChunkedEncodingError]:
+    """The error for a body that ended before its Content-Length, or ``None``.
 
     urllib3 2.x raises ``IncompleteRead`` itself (``enforce_content_length`` is on by
-    default); 1.26 returns the truncated bytes as if they were the whole body. We raise the
+    default); 1.26 returns the truncated bytes as if they were the whole body. We build the
     same requests error 2.x leads to, so both lines classify it as SENT_NO_RESPONSE.
     """
     if URLLIB3_MAJOR >= 2:
-        return
-    remaining = getattr(response.raw, "length_remaining", None)
-    if remaining:
-        raise requests.exceptions.ChunkedEncodingError(
-            ProtocolError("Connection broken: IncompleteRead", IncompleteRead(len(response.content), remaining)))
+        return None
+    raw = response.raw
+    remaining = getattr(raw, "length_remaining", None)
+    if not remaining:
+        return None
+    tell = getattr(raw, "tell", None)
+    got = tell() if callable(tell) else 0
+    return requests.exceptions.ChunkedEncodingError(
+        ProtocolError("Connection broken: IncompleteRead", IncompleteRead(got, remaining)))
 
 
-# --------------------------------------------------------------------------- wire tracking
-#
-# Whether an attempt may have reached the server is decided by evidence, not by guessing
-# from exception types (urllib3 reports a TLS error after the request was written, or a
-# proxy reset after forwarding, with the same types as failures before connecting). Our
-# connection classes mark the attempt as "sent" right before the first byte of the
-# request is written; connecting, the TLS handshake and pool errors happen before that.
-
-
-class Wire:
-    """Evidence about one attempt: ``tracked`` (our connection classes were used) and
-    ``sent`` (a byte of the request may have left)."""
-
-    __slots__ = ("sent", "tracked")
-
-    def __init__(self) -> None:
-        self.tracked = False
-        self.sent = False
-
-
-_wire = threading.local()
-
-
-def begin_attempt() -> Wire:
-    """Start collecting evidence for an attempt made by this thread."""
-    wire = Wire()
-    _wire.current = wire
-    return wire
-
-
-def end_attempt() -> None:
-    """Stop collecting evidence (the next attempt gets a fresh :class:`Wire`)."""
-    _wire.current = None
-
-
-class _SendTracking:
-    """Mixin for urllib3 connections: mark the attempt sent before the first write.
-
-    Connecting is not sending, and neither is a proxy's ``CONNECT`` handshake: http.client
-    writes it through ``send`` too, so writes inside ``_tunnel`` are not marked.
-    """
-
-    _luco_tunnelling = False
-
-    def send(self, data: t.Any) -> None:
-        conn = t.cast(t.Any, self)
-        if conn.sock is None and conn.auto_open:
-            conn.connect()  # connecting (and the TLS handshake) is not sending
-        wire = getattr(_wire, "current", None)
-        if wire is not None and not self._luco_tunnelling:
-            wire.sent = True
-        super().send(data)  # type: ignore[misc]
-
-    def _tunnel(self) -> None:
-        self._luco_tunnelling = True
-        try:
-            super()._tunnel()  # type: ignore[misc]
-        finally:
-            self._luco_tunnelling = False
-
-
-class _TrackingPool:
-    """Mixin for urllib3 pools: say that this attempt uses tracking connections."""
-
-    def urlopen(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        wire = getattr(_wire, "current", None)
-        if wire is not None:
-            wire.tracked = True
-        return super().urlopen(*args, **kwargs)  # type: ignore[misc]
-
-
-class TrackedHTTPConnection(_SendTracking, HTTPConnection):
-    """urllib3's HTTPConnection, reporting when the request starts to go out."""
-
-
-class TrackedHTTPSConnection(_SendTracking, HTTPSConnection):
-    """urllib3's HTTPSConnection, reporting when the request starts to go out."""
-
-
-class TrackedHTTPConnectionPool(_TrackingPool, HTTPConnectionPool):
-    ConnectionCls = TrackedHTTPConnection
-
-
-class TrackedHTTPSConnectionPool(_TrackingPool, HTTPSConnectionPool):
-    ConnectionCls = TrackedHTTPSConnection
-
-
-#: Pool classes to install in a PoolManager (``pool_classes_by_scheme``).
-TRACKED_POOLS = {"http": TrackedHTTPConnectionPool, "https": TrackedHTTPSConnectionPool}
+def ensure_complete_body(response: t.Any) -> None:
+    """Raise :func:`body_incomplete`'s error, if any."""
+    error = body_incomplete(response)
+    if error is not None:
+        raise error
 
 
 # --------------------------------------------------------------------------- pyrate-limiter

@@ -13,7 +13,7 @@ from luco_client.transport._hooks import check_hooks
 from luco_client.transport._retry import GracefulRetry
 from luco_client.transport._throttle import Throttle
 
-__all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT"]
+__all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT", "BodyConsumer"]
 
 
 class _Inherit:
@@ -94,6 +94,23 @@ DEFAULT_TIMEOUT = Timeout()
 Validator = t.Callable[[t.Any], None]
 
 
+class BodyConsumer(t.Protocol):
+    """Reads the body of a call's successful responses *inside* the attempt loop (a
+    download writing to its file), so that a body that breaks off is a failed attempt,
+    retried under the call's policy, deadline and throttle.
+
+    ``prepare(request)`` runs before every attempt (e.g. to add a ``Range`` header);
+    ``consume(response)`` reads a 2xx response's body (``response.iter_content``): a
+    ``requests`` exception from the read is a failure on the wire; a
+    :class:`~luco_client.errors.LucoClientError` says the content is wrong (a failed
+    attempt, retried only if ``retry_on`` names it).
+    """
+
+    def prepare(self, request: t.Any) -> None: ...
+
+    def consume(self, response: t.Any) -> None: ...
+
+
 @dataclass(frozen=True)
 class CallOptions:
     """Settings for one logical call, passed as ``session.get(url, options=CallOptions(...))``.
@@ -126,6 +143,9 @@ class CallOptions:
     :param log_request: event logged before each attempt, ``None`` for none, or
         :data:`INHERIT` (default) for the adapter's; likewise ``log_response`` and
         ``log_errors``.
+    :param consumer: a :class:`BodyConsumer` reading successful bodies inside the attempt
+        (used by :meth:`GracefulSession.download`); pass ``stream=True`` with it. Default
+        ``None``: the body is read into memory (or left to the caller with ``stream=True``).
     """
 
     url_template: t.Optional[str] = None
@@ -141,6 +161,7 @@ class CallOptions:
     log_request: t.Any = INHERIT
     log_response: t.Any = INHERIT
     log_errors: t.Any = INHERIT
+    consumer: t.Optional[BodyConsumer] = None
 
     def __post_init__(self) -> None:
         if self.deadline is not None:
@@ -178,6 +199,10 @@ class CallOptions:
                 raise ConfigurationError(f"CallOptions: concurrency takes ConcurrencyLimit objects, got "
                                          f"{self.concurrency!r}")
             object.__setattr__(self, "concurrency", limits)
+        if self.consumer is not None and not (callable(getattr(self.consumer, "prepare", None))
+                                              and callable(getattr(self.consumer, "consume", None))):
+            raise ConfigurationError(f"CallOptions: consumer needs prepare() and consume() methods, got "
+                                     f"{self.consumer!r}")
         for name in ("log_request", "log_response", "log_errors"):
             event = getattr(self, name)
             if event is not INHERIT and event is not None and not isinstance(event, LogEvent):

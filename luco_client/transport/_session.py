@@ -26,6 +26,7 @@ from luco_client.reports import report_status
 from luco_client.stats import Stats
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._bodies import body_resendable
+from luco_client.transport._download import DownloadProgress, DownloadResult, download
 from luco_client.transport._options import CallOptions
 from luco_client.transport._phases import INVALID_INPUT, describe_input_error
 
@@ -182,6 +183,56 @@ class GracefulSession(requests.Session):
     def delete(self, url: t.Any, *, options: t.Optional[CallOptions] = None, **kwargs: t.Any) -> requests.Response:
         """DELETE."""
         return self.request("DELETE", url, options=options, **kwargs)
+
+    def download(
+        self,
+        url: str,
+        dest: t.Union[str, os.PathLike],
+        *,
+        expected_size: t.Optional[int] = None,
+        checksum: t.Optional[t.Tuple[str, str]] = None,
+        chunk_size: int = 1 << 20,
+        progress: t.Optional[t.Callable[[DownloadProgress], None]] = None,
+        deadline: t.Optional[float] = None,
+        options: t.Optional[CallOptions] = None,
+        headers: t.Optional[t.Mapping[str, str]] = None,
+        auth: t.Any = None,
+        timeout: t.Any = None,
+    ) -> DownloadResult:
+        """Download ``url`` into the file ``dest``, safely; one logical call.
+
+        The body is streamed in chunks of ``chunk_size`` bytes (default 1 MiB; memory stays
+        at about one chunk) to a temporary file beside ``dest``, then fsynced and renamed
+        over ``dest`` atomically. A connection that drops mid-body is retried under the
+        call's retry policy and resumed with ``Range`` (restarted from zero when the server
+        ignores it); every attempt passes the throttle and counts in the statistics and
+        events, as for any call. Credentials are never sent to another origin on redirects.
+
+        :param url: the URL (a pre-signed one needs no ``auth``).
+        :param dest: the file to create or replace; its directory must exist.
+        :param expected_size: bytes the content must have (checked against the server's
+            announced length before reading, and after).
+        :param checksum: ``(algorithm, hex digest)``, e.g. ``("sha256", "9f86...")``.
+        :param progress: called after each chunk with a :class:`DownloadProgress`
+            (``done`` bytes, ``total`` bytes or ``None``, ``rate`` bytes/s, ``elapsed`` s).
+        :param deadline: seconds for the whole download (all attempts, sleeps, throttle
+            waits and the body); default: ``options.deadline``, else the retry policy's.
+            The body read is cut when it runs out: :class:`~luco_client.errors.DeadlineExceededError`.
+        :param options: :class:`CallOptions` (retry, throttle, timeout...) for this call.
+        :param headers: extra request headers. ``auth``: as in requests (``None``: the
+            session's own auth, if any). ``timeout``: connect/read timeouts as in requests.
+        :returns: a :class:`DownloadResult` (path, size, checksum, attempts, resumes,
+            restarts, elapsed).
+        :raises: :class:`~luco_client.errors.HTTPStatusError` subclasses for an error
+            status, :class:`~luco_client.errors.IncompleteDownloadError` or
+            :class:`~luco_client.errors.ChecksumMismatchError` for wrong content,
+            :class:`~luco_client.errors.DownloadError` when the file cannot be written,
+            and the transport errors of any call. On any failure nothing is written at
+            ``dest`` and a file already there is untouched.
+        """
+        return download(self, url, dest, expected_size=expected_size, checksum=checksum, chunk_size=chunk_size,
+                        progress=progress, deadline=deadline, options=options, headers=headers, auth=auth,
+                        timeout=timeout)
 
     def prepare_request(self, request: requests.Request) -> GracefulPreparedRequest:
         """Prepare as requests does; input that cannot form a request raises
