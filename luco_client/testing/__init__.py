@@ -26,7 +26,7 @@ from luco_client.testing._flaky import (
     reserve_port,
 )
 from luco_client.testing._pokemon import PokemonServer
-from luco_client.testing._storage import DropAfter, GeneratedBody, StorageServer, WrongLength
+from luco_client.testing._storage import StorageServer
 from luco_client.testing._workflows import DEFAULT_API_KEY, Flow, Run, WorkflowsServer
 
 __all__ = [
@@ -56,7 +56,4 @@ __all__ = [
     "Run",
     "DEFAULT_API_KEY",
     "StorageServer",
-    "GeneratedBody",
-    "DropAfter",
-    "WrongLength",
 ]

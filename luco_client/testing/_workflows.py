@@ -56,8 +56,8 @@ class Flow:
 
     :param duration: seconds from the run POST to the outcome. Default 1.0; 0 = done at once.
     :param outputs: a number of small JSON outputs (each names its task, index and
-        parameters), or the output bodies themselves (``bytes``, ``str`` or
-        :class:`~luco_client.testing.GeneratedBody`). Default 1.
+        parameters), or the output bodies themselves (``bytes``, ``str`` or a
+        :class:`~luco_client.testing.Blob`, generated on the fly). Default 1.
     :param single_url: answer with ``signedResponseURL`` (one output) instead of
         ``signedResponseURLs``.
     :param outcome: the terminal status: ``SUCCEEDED`` (default), ``FAILED``,
