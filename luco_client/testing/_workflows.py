@@ -63,8 +63,9 @@ class Flow:
     :param outcome: the terminal status: ``SUCCEEDED`` (default), ``FAILED``,
         ``CANCELLED`` or ``CANCELFAILED``.
     :param message: the status ``message`` sent with the outcome (the failure reason).
-    :param first_status: free text reported before the task exists (the first 10% of the
-        duration); ``None`` to start at ``PENDING``.
+    :param first_status: free text reported before the task exists (the first 25% of the
+        duration; then ``PENDING`` up to 50%, then ``RUNNING``); ``None`` to start at
+        ``PENDING``.
     :param required_params: parameter names the flow needs (422 without them).
     :param forbidden: answer 403 to every request about this flow.
     :param status_retry_after: when set, in-progress status replies carry this
@@ -107,9 +108,9 @@ class Run:
         duration = self.flow.duration
         if elapsed >= duration:
             return self.flow.outcome
-        if self.flow.first_status is not None and elapsed < 0.1 * duration:
+        if self.flow.first_status is not None and elapsed < 0.25 * duration:
             return self.flow.first_status
-        return "PENDING" if elapsed < 0.3 * duration else "RUNNING"
+        return "PENDING" if elapsed < 0.5 * duration else "RUNNING"
 
     def succeeded(self) -> bool:
         """Whether the run has succeeded by now (its outputs are served from then on)."""

@@ -215,10 +215,21 @@ class FlowClientBase(ApiClient):
               report: t.Optional[t.Callable[[FlowProgress], None]],
               cancelled: t.Optional[threading.Event] = None) -> None:
         """Download every output of ``run`` (see :mod:`._outputs`)."""
-        Saver(self.session, run, started=started, clock=self.clock,
-              remaining=lambda: self._left(deadline_at, run.flow_id, run.task_id, "saving the outputs", run.status),
-              options=self._download_options, chunk_size=self.chunk_size, report=report,
-              cancelled=cancelled).save(save_path)
+        saver = Saver(self.session, run, started=started, clock=self.clock,
+                      remaining=lambda: self._left(deadline_at, run.flow_id, run.task_id, "saving the outputs",
+                                                   run.status),
+                      options=self._download_options, chunk_size=self.chunk_size, report=report,
+                      cancelled=cancelled)
+        try:
+            saver.save(save_path)
+        except DeadlineExceededError as exc:
+            if isinstance(exc, WorkflowTimeoutError):
+                raise
+            raise WorkflowTimeoutError(
+                f"flow {run.flow_id}: the deadline ran out while saving the outputs of task {run.task_id} "
+                f"(nothing was written at the target paths; resume with wait_for_flow()): {exc.message}",
+                phase=exc.phase, attempts=exc.attempts, elapsed=exc.elapsed, method=exc.method, url=exc.url,
+                flow_id=run.flow_id, task_id=run.task_id, last_status=run.status) from None
 
     def _report(self, report: t.Optional[ProgressCallback], stage: str, run: FlowResult, started: float) -> None:
         if report is not None:
