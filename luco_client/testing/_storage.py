@@ -166,4 +166,4 @@ class StorageServer(FlakyServer):
                 and stored.ready() else {}
         if stored is None or not stored.ready():
             return Reply(404, {"message": "NoSuchKey"})
-        return ServeBlob(stored.blob, ranges=not self.ignore_range, **fault)
+        return ServeBlob(stored.blob, ranges=not self.ignore_range, chunk=1 << 20, **fault)
