@@ -50,9 +50,9 @@ def _rss_mib() -> float:
 
 def _child(arm: str, url: str, path: str) -> None:
     """One transfer in this (fresh) process; prints a JSON line with the figures."""
-    import requests  # noqa: PLC0415 - imported before the baseline RSS is read
+    import requests
 
-    from luco_client import GracefulSession  # noqa: PLC0415
+    from luco_client import GracefulSession
 
     session = GracefulSession()
     before = _rss_mib()
@@ -88,14 +88,14 @@ def main() -> None:
         url = f"http://127.0.0.1:{int(server.stdout.readline())}/result.bin"
         with tempfile.TemporaryDirectory() as directory:
             for _ in range(args.rounds):
-                for arm in results:  # alternate the arms, round after round
+                for arm, runs in results.items():  # alternate the arms, round after round
                     path = os.path.join(directory, f"{arm}.bin")
                     done = subprocess.run([sys.executable, __file__, "--child", arm, url, path],
                                           capture_output=True, text=True, check=True)
                     figures = json.loads(done.stdout.strip().splitlines()[-1])
                     if figures["size"] != size or os.path.getsize(path) != size:
                         raise SystemExit(f"{arm}: wrong size {figures['size']}")
-                    results[arm].append(figures)
+                    runs.append(figures)
                     os.unlink(path)
     finally:
         if server.stdin is not None:

@@ -14,6 +14,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from luco_client import (
+    ApiKeyAuth,
     CallOptions,
     ConfigurationError,
     GracefulRetry,
@@ -21,6 +22,7 @@ from luco_client import (
     JSONDirReplayStorage,
     LogEvent,
     LogLevel,
+    NotFoundError,
     Replay,
     ReplayMissError,
     ReplayStorage,
@@ -28,6 +30,7 @@ from luco_client import (
     SQLiteReplayStorage,
     Throttle,
     ThrottleRule,
+    raise_for_status,
 )
 from luco_client.testing import FakeClock, FlakyServer, Reply
 
@@ -390,6 +393,23 @@ def test_secrets_in_urls_markup_and_values_never_reach_the_files(server: FlakySe
         for form in _forms(secret):
             assert form not in stored, f"{name} leaked as {form!r}"
     assert b"page=2" in stored and b"jwt-bearer" in stored  # the data around them is kept
+
+
+@pytest.mark.parametrize("kind", STORAGES)
+def test_a_key_echoed_in_the_reason_phrase_is_redacted_everywhere(
+        kind: str, server: FlakyServer, tmp_path: t.Any, request: pytest.FixtureRequest) -> None:
+    key = f"echoed-{kind}-" + "5" * 20
+    server.script("/thing", Reply(404, {"error": "unknown"}, reason=f"No such key {key}"))
+    location = _location(kind, tmp_path, request)
+    storage = worker.storage(kind, location)
+    with GracefulSession(replay=Replay("record", storage), retry=None) as s:
+        s.auth = ApiKeyAuth(key)
+        with pytest.raises(NotFoundError) as info:
+            raise_for_status(s.get(server.url + "/thing"))
+    assert key not in str(info.value) and key not in info.value.reason and "REDACTED" in info.value.reason
+    reader = worker.storage(kind, location)  # a fresh handle: what another process would read
+    stored = json.dumps([reader.load(k) for k in reader.list_keys()])
+    assert key not in stored and "No such key REDACTED" in stored
 
 
 def test_a_token_renewal_after_401_replays(server: FlakyServer, tmp_path: t.Any) -> None:

@@ -96,15 +96,17 @@ def _encode(body: Body) -> t.Tuple[bytes, t.Optional[str]]:
 
 @dataclass(frozen=True)
 class Reply:
-    """Answer with ``status``, ``body`` (bytes, text, or JSON-able) and ``headers``."""
+    """Answer with ``status``, ``body`` (bytes, text, or JSON-able) and ``headers``;
+    ``reason`` replaces the standard reason phrase (``404 No such key ...``)."""
 
     status: int = 200
     body: Body = None
     headers: t.Mapping[str, str] = field(default_factory=dict)
+    reason: t.Optional[str] = None
 
     def play(self, handler: _Handler) -> None:
         payload, ctype = _encode(self.body if self.body is not None else {"ok": self.status < 400})
-        handler.send_response(self.status)
+        handler.send_response(self.status, self.reason)
         headers = {"Content-Type": ctype or "application/json", **self.headers}
         for name, value in headers.items():
             handler.send_header(name, value)

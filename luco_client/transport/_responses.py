@@ -52,7 +52,7 @@ def status_error(
     return error_cls(
         message,
         status=response.status_code,
-        reason=response.reason or "",
+        reason=redact_text(response.reason or ""),  # a server may echo a credential in it
         body_excerpt=_excerpt(response),
         headers=headers,
         method=method,

@@ -34,6 +34,8 @@ __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
 _pending = threading.local()
 _ADAPTER_KWARGS = frozenset(inspect.signature(GracefulAdapter.__init__).parameters) - {"self"}
+#: What a redirect target the server sent can fail with while requests follows it.
+_REDIRECT_INPUT: t.Tuple[t.Type[BaseException], ...] = (*INVALID_INPUT, UnicodeError, ValueError)
 _BAD_INPUT: t.Tuple[t.Type[BaseException], ...] = (
     *INVALID_INPUT, TypeError, ValueError, UnicodeError, AttributeError, KeyError, IndexError)
 
@@ -287,17 +289,35 @@ class GracefulSession(requests.Session):
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
 
     def get_redirect_target(self, resp: requests.Response) -> t.Optional[str]:
-        """As requests does; a malformed ``Location`` raises RedirectError."""
-        target = super().get_redirect_target(resp)
-        if target:
-            try:
+        """As requests does; a ``Location`` that is not valid UTF-8, or not a URL (a bad
+        port, junk in the host), raises RedirectError."""
+        try:
+            target = super().get_redirect_target(resp)
+            if target:
                 urlsplit(target).port  # noqa: B018 - parses host and port, raises on junk
-            except ValueError:
-                raise RedirectError(
-                    f"the server redirected to a malformed Location ({resp.status_code})", phase=Phase.RESPONSE,
-                    method=str(resp.request.method).upper() if resp.request is not None else None,
-                    url=redact_url(str(resp.url))) from None
+        except (UnicodeError, ValueError):
+            raise RedirectError(
+                f"the server redirected ({resp.status_code}) to a malformed Location", phase=Phase.RESPONSE,
+                method=str(resp.request.method).upper() if resp.request is not None else None,
+                url=redact_url(str(resp.url))) from None
         return target
+
+    def resolve_redirects(self, resp: requests.Response, req: requests.PreparedRequest,
+                          *args: t.Any, **kwargs: t.Any) -> t.Iterator[requests.Response]:
+        """As requests does; a redirect target that cannot be requested (another scheme,
+        no host, an invalid URL) raises RedirectError: the server's answer is at fault, not
+        the caller's input."""
+        try:
+            yield from super().resolve_redirects(resp, req, *args, **kwargs)
+        except LucoClientError as exc:
+            if isinstance(exc, RedirectError) or not isinstance(exc, InvalidRequestError):
+                raise
+            raise RedirectError(f"cannot follow the redirect ({resp.status_code}): {exc.message}",
+                                phase=Phase.RESPONSE, method=exc.method, url=redact_url(str(resp.url))) from None
+        except _REDIRECT_INPUT as exc:
+            raise RedirectError(f"cannot follow the redirect ({resp.status_code}): {describe_input_error(exc)}",
+                                phase=Phase.RESPONSE, method=str(req.method).upper(),
+                                url=redact_url(str(resp.url))) from None
 
     def rebuild_method(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         """As requests does; but a 307/308 redirect, which must resend the body, of a

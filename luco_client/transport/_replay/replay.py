@@ -15,7 +15,7 @@ import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
-from luco_client._redact import has_registered_names, has_registered_secrets, redact_url
+from luco_client._redact import has_registered_names, has_registered_secrets, redact_text, redact_url
 from luco_client.errors import ConfigurationError, ReplayMissError, ReplayStorageError
 from luco_client.transport._replay.canonical import (
     SCRUB_RULES,
@@ -253,7 +253,7 @@ class Replay:
             content=scrub_body(response.content, content_type, request=False) or b"",
             encoding=t.cast(str, response.encoding),  # None stays None (binary bodies)
             headers=CaseInsensitiveDict(headers),
-            reason=response.reason,
+            reason=redact_text(response.reason) if response.reason else response.reason,  # servers echo keys
             status_code=response.status_code,
             url=scrub_url(response.url or scrubbed.url),
             elapsed=response.elapsed,
