@@ -1,203 +1,45 @@
 """luco_client: a graceful synchronous HTTP toolkit on requests.
 
 Retries that respect write safety, client-side throttling (in memory, SQLite or Redis),
-concurrency limits, templated log events, typed errors and per-endpoint statistics, plugged
-into a ``requests.Session``. See :mod:`luco_client.transport` for the transport,
-:mod:`luco_client.errors` for the exception tree and :mod:`luco_client.events` for logging.
+concurrency limits, deadlines, downloads, templated log events, typed errors and
+per-endpoint statistics, plugged into a ``requests.Session``; and a declarative client
+layer (gracy's API, synchronous).
+
+Every public name of the subpackages is available here too: :mod:`luco_client.transport`
+(the session, retries, throttle, replay, downloads), :mod:`luco_client.client` (ApiClient,
+Settings, endpoints, paginators, hooks), :mod:`luco_client.errors` (the one exception
+tree), :mod:`luco_client.events` (log events), :mod:`luco_client.stats` and
+:mod:`luco_client.reports`. The architecture is described in the docs (``architecture``).
 """
 
-from luco_client import _logging  # noqa: F401  - installs the package NullHandler
+from luco_client import (
+    _logging,  # noqa: F401  - installs the package NullHandler
+    client,
+    errors,
+    events,
+    reports,
+    stats,
+    transport,
+)
 from luco_client._clock import SYSTEM_CLOCK, Clock, SystemClock
 from luco_client._version import __version__
-from luco_client.client import (
-    ApiClient,
-    BaseEndpoint,
-    CursorPaginator,
-    Endpoint,
-    GracefulValidator,
-    Namespace,
-    OffsetPaginator,
-    PageNumberPaginator,
-    RateLimitBackoffHook,
-    RequestContext,
-    RetryAfterBackoffHook,
-    Settings,
-    UserDefinedError,
-    graceful,
-    graceful_generator,
-)
-from luco_client.errors import (
-    AttemptRecord,
-    AuthenticationError,
-    BadRequestError,
-    ChecksumMismatchError,
-    ClientStatusError,
-    ConfigurationError,
-    ConflictError,
-    ConnectError,
-    ConnectTimeoutError,
-    DeadlineExceededError,
-    DownloadError,
-    ForbiddenError,
-    HTTPStatusError,
-    IncompleteDownloadError,
-    InvalidRequestError,
-    LucoClientError,
-    MissingExtraError,
-    NotFoundError,
-    Phase,
-    PossiblyAppliedWriteError,
-    ReadError,
-    ReadTimeoutError,
-    RedirectError,
-    ReplayError,
-    ReplayMissError,
-    ReplayStorageError,
-    RetryAfterTooLongError,
-    ServerStatusError,
-    ThrottleBackendError,
-    TooManyRedirectsError,
-    TooManyRequestsError,
-    TransportError,
-    UnauthorizedError,
-    UnprocessableEntityError,
-)
-from luco_client.events import EventKind, LogEvent, LogLevel, RedactingFilter, register_secret
-from luco_client.reports import report_status
-from luco_client.stats import EndpointStats, Stats, StatsSnapshot
-from luco_client.transport import (
-    DEFAULT_RETRY_ON,
-    DEFAULT_TIMEOUT,
-    INHERIT,
-    AccessToken,
-    ApiKeyAuth,
-    AttemptInfo,
-    BearerTokenAuth,
-    CallOptions,
-    ConcurrencyLimit,
-    DownloadProgress,
-    DownloadResult,
-    GracefulAdapter,
-    GracefulRetry,
-    GracefulSession,
-    JSONDirReplayStorage,
-    MemoryBackend,
-    RedisBackend,
-    RedisReplayStorage,
-    Replay,
-    ReplayStorage,
-    RetryState,
-    SQLiteBackend,
-    SQLiteReplayStorage,
-    Throttle,
-    ThrottleRule,
-    Timeout,
-    attempts_of,
-    bypass,
-    raise_for_status,
-)
+from luco_client.client import *  # noqa: F403 - the top level re-exports every subpackage's public names
+from luco_client.errors import *  # noqa: F403
+from luco_client.events import *  # noqa: F403
+from luco_client.reports import *  # noqa: F403
+from luco_client.stats import *  # noqa: F403
+from luco_client.transport import *  # noqa: F403
 
-# Workflow runner
-from luco_client.workflows import AsyncDcipher, Dcipher, WorkflowFailedException
+__all__ = ["__version__", "Clock", "SystemClock", "SYSTEM_CLOCK"]
+__all__ += transport.__all__
+__all__ += client.__all__
+__all__ += errors.__all__
+__all__ += events.__all__
+__all__ += stats.__all__
+__all__ += reports.__all__
+__all__ = list(dict.fromkeys(__all__))  # UNSET and parse_retry_after are in two subpackages
 
-__all__ = [
-    "__version__",
-    # transport
-    "GracefulSession",
-    "GracefulAdapter",
-    "GracefulRetry",
-    "DEFAULT_RETRY_ON",
-    "AttemptInfo",
-    "RetryState",
-    "bypass",
-    "Replay",
-    "ReplayStorage",
-    "SQLiteReplayStorage",
-    "JSONDirReplayStorage",
-    "RedisReplayStorage",
-    "Throttle",
-    "ThrottleRule",
-    "MemoryBackend",
-    "SQLiteBackend",
-    "RedisBackend",
-    "ConcurrencyLimit",
-    "Timeout",
-    "DEFAULT_TIMEOUT",
-    "CallOptions",
-    "INHERIT",
-    "DownloadProgress",
-    "DownloadResult",
-    "BearerTokenAuth",
-    "AccessToken",
-    "ApiKeyAuth",
-    "raise_for_status",
-    "attempts_of",
-    # events and stats
-    "LogEvent",
-    "LogLevel",
-    "EventKind",
-    "RedactingFilter",
-    "register_secret",
-    "Stats",
-    "StatsSnapshot",
-    "EndpointStats",
-    "report_status",
-    "Clock",
-    "SystemClock",
-    "SYSTEM_CLOCK",
-    # client layer
-    "ApiClient",
-    "Namespace",
-    "Settings",
-    "Endpoint",
-    "BaseEndpoint",
-    "graceful",
-    "graceful_generator",
-    "GracefulValidator",
-    "UserDefinedError",
-    "RequestContext",
-    "OffsetPaginator",
-    "PageNumberPaginator",
-    "CursorPaginator",
-    "RetryAfterBackoffHook",
-    "RateLimitBackoffHook",
-    # errors
-    "Phase",
-    "AttemptRecord",
-    "LucoClientError",
-    "ConfigurationError",
-    "InvalidRequestError",
-    "MissingExtraError",
-    "ReplayError",
-    "ReplayMissError",
-    "ReplayStorageError",
-    "AuthenticationError",
-    "TransportError",
-    "ConnectError",
-    "ConnectTimeoutError",
-    "ReadError",
-    "ReadTimeoutError",
-    "PossiblyAppliedWriteError",
-    "DeadlineExceededError",
-    "ThrottleBackendError",
-    "RedirectError",
-    "TooManyRedirectsError",
-    "DownloadError",
-    "IncompleteDownloadError",
-    "ChecksumMismatchError",
-    "HTTPStatusError",
-    "ClientStatusError",
-    "BadRequestError",
-    "UnauthorizedError",
-    "ForbiddenError",
-    "NotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "TooManyRequestsError",
-    "ServerStatusError",
-    "RetryAfterTooLongError",
-    # Workflow runner
-    "Dcipher",
-    "AsyncDcipher",
-    "WorkflowFailedException",
-]
+# Workflow runner: the dcipher-compatible client (the rest of it lives in luco_client.workflows)
+from luco_client.workflows import AsyncDcipher, Dcipher, WorkflowFailedException  # noqa: E402
+
+__all__ += ["Dcipher", "AsyncDcipher", "WorkflowFailedException"]

@@ -26,13 +26,18 @@ class Clock(t.Protocol):
 class SystemClock:
     """The real clocks of the machine (``time.monotonic``, ``time.time``, ``time.sleep``)."""
 
-    monotonic = staticmethod(time.monotonic)
-    time = staticmethod(time.time)
+    def monotonic(self) -> float:
+        return _monotonic()
 
-    @staticmethod
-    def sleep(seconds: float) -> None:
+    def time(self) -> float:
+        return _time()
+
+    def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            time.sleep(seconds)
+            _sleep(seconds)
+
+
+_monotonic, _time, _sleep = time.monotonic, time.time, time.sleep
 
 
 SYSTEM_CLOCK: Clock = SystemClock()

@@ -31,7 +31,7 @@ from luco_client import (
     attempts_of,
 )
 from luco_client._cli_flow import add_flow_commands, run_flow_demo
-from luco_client.reports import _format_table
+from luco_client.reports import format_table
 from luco_client.testing import Delay, Drop, Faults, FlakyServer, Reply
 
 __all__ = ["main", "run_demo", "format_report"]
@@ -44,7 +44,7 @@ _COLUMNS = ("calls", "requests", "success_pct", "retries", "status_2xx", "status
 def format_report(snapshot: StatsSnapshot) -> str:
     """A plain-text table of a stats snapshot (one line per method and URL template, then
     TOTAL), in the formats of :func:`luco_client.reports.report_status`."""
-    return _format_table(snapshot, _COLUMNS)
+    return format_table(snapshot, _COLUMNS)
 
 
 def _say(text: str) -> None:

@@ -32,8 +32,8 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
         │   ├── ConflictError                     409
         │   ├── UnprocessableEntityError          422
         │   └── TooManyRequestsError              429
-        ├── ServerStatusError                     5xx
-        └── RetryAfterTooLongError                429/503 asking to come back later than allowed
+        │       └── RetryAfterTooLongError        429/503 asking to come back later than allowed
+        └── ServerStatusError                     5xx
 
 Every error states the HTTP method, the URL with secrets redacted, the status (if any), the
 number of attempts and the elapsed time, and keeps the attempt history in ``.attempts``.
@@ -406,8 +406,10 @@ class ServerStatusError(HTTPStatusError):
     """A 5xx status (after retries, if any, were used up)."""
 
 
-class RetryAfterTooLongError(HTTPStatusError):
-    """The server asked to wait longer than allowed, so the call failed fast.
+class RetryAfterTooLongError(TooManyRequestsError):
+    """The server asked to wait longer than allowed, so the call failed fast. A
+    :class:`TooManyRequestsError` (also for a 503 with ``Retry-After``: the server refused
+    the work for now), so ``except TooManyRequestsError`` catches it.
 
     ``retry_after`` is the requested wait in seconds, ``retry_at`` the wall-clock time
     (seconds since the epoch, UTC) when the server said to come back, and ``limit`` the

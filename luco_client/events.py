@@ -23,7 +23,8 @@ MAX_ATTEMPT            total attempts allowed by the retry policy               
 THROTTLE_LIMIT         requests allowed per window by the rule that blocked        throttle events
 THROTTLE_TIME          seconds to wait (reached) or waited (over), float           throttle events
 THROTTLE_TIME_RANGE    the rule's window, e.g. ``second``, ``90 seconds``          throttle events
-CONCURRENCY_LIMIT      slots of the concurrency limit that blocked                 concurrency events
+CONCURRENCY_LIMIT      slots of the concurrency limit that blocked (gracy:         concurrency events
+                       CONCURRENT_REQUESTS)
 =====================  ==========================================================  ==================
 
 Unknown placeholders are left as they are; a template that cannot be formatted is logged
@@ -47,6 +48,7 @@ import string
 import typing as t
 from dataclasses import dataclass
 
+from luco_client._public import publish
 from luco_client._redact import redact_text, redact_url, register_secret
 from luco_client.errors import ConfigurationError
 
@@ -59,12 +61,15 @@ __all__ = [
     "redact_text",
     "redact_url",
     "DEFAULT_TEMPLATES",
+    "render_template",
+    "emit",
 ]
 
 
 class LogLevel(enum.IntEnum):
     """The standard :mod:`logging` levels, as an enum."""
 
+    NOTSET = logging.NOTSET
     DEBUG = logging.DEBUG
     INFO = logging.INFO
     WARNING = logging.WARNING
@@ -86,6 +91,7 @@ class EventKind(str, enum.Enum):
     THROTTLE_OVER = "throttle.over"
     CONCURRENCY_REACHED = "concurrency.reached"
     CONCURRENCY_FREED = "concurrency.freed"
+    BACKOFF = "backoff"
 
 
 #: Message used when a LogEvent has no template of its own.
@@ -109,6 +115,7 @@ DEFAULT_TEMPLATES: t.Dict[EventKind, str] = {
     EventKind.THROTTLE_OVER: "{URL} throttle wait over after {THROTTLE_TIME:.2f}s",
     EventKind.CONCURRENCY_REACHED: "{URL} waits for one of {CONCURRENCY_LIMIT} concurrent slots",
     EventKind.CONCURRENCY_FREED: "{URL} got a concurrent slot",
+    EventKind.BACKOFF: "{UENDPOINT} answered {STATUS}: pausing requests",
 }
 
 Template = t.Union[str, t.Callable[[t.Any], str], None]
@@ -142,7 +149,42 @@ class _Missing:
 _FORMATTER = _LenientFormatter()
 
 
-@dataclass(frozen=True)
+def render_template(template: str, fields: t.Mapping[str, t.Any]) -> str:
+    """The one template renderer (log events, error messages, hooks): ``template`` with
+    ``fields`` filled in. Never raises: unknown placeholders stay as they are, a value
+    that rejects its format spec is shown plainly, a broken template is returned verbatim.
+    The result is redacted (no credential survives)."""
+    try:
+        text = _FORMATTER.vformat(str(template), (), fields)
+    except (ValueError, IndexError, AttributeError, KeyError):
+        text = str(template)
+    return redact_text(text)
+
+
+def _as_gracy_sees_it(response: t.Any) -> t.Any:
+    """``response`` as a callable template receives it: a ``requests.Response`` is falsy
+    for a 4xx/5xx status (``__bool__`` is ``ok``) while gracy's httpx response is always
+    truthy, so ported ``lambda r: ... if r else ...`` templates would lose their message on
+    errors. They get a view of the same response (same state, ``isinstance`` still holds)
+    that is always truthy."""
+    if response is None or bool(response):
+        return response
+    view: t.Any = object.__new__(_truthy_class(type(response)))
+    view.__dict__ = response.__dict__  # the very same state, not a copy
+    return view
+
+
+_TRUTHY: t.Dict[type, type] = {}
+
+
+def _truthy_class(cls: type) -> type:
+    found = _TRUTHY.get(cls)
+    if found is None:
+        found = _TRUTHY[cls] = type(cls.__name__, (cls,), {"__bool__": lambda self: True, "__module__": cls.__module__})
+    return found
+
+
+@dataclass(frozen=True, init=False)
 class LogEvent:
     """How one event is logged.
 
@@ -150,6 +192,8 @@ class LogEvent:
     :param template: a message template over the placeholders of :mod:`luco_client.events`,
         or a callable receiving the response (``None`` when there is none) and returning a
         template; ``None`` uses the event's default template from :data:`DEFAULT_TEMPLATES`.
+        gracy's name ``custom_message`` is accepted too (keyword and attribute). A callable
+        gets a response that is truthy even for an error status, as gracy's is.
 
     Rendering never raises: a template that fails is logged verbatim. Values are redacted
     before they reach the template, and the rendered text is redacted once more.
@@ -158,8 +202,14 @@ class LogEvent:
     level: int = LogLevel.INFO
     template: Template = None
 
-    def __post_init__(self) -> None:
-        level = self.level
+    def __init__(self, level: t.Union[int, str] = LogLevel.INFO, template: Template = None, *,
+                 custom_message: Template = None) -> None:
+        if custom_message is not None:
+            if template is not None:
+                raise ConfigurationError("LogEvent: custom_message is gracy's name for template; give one")
+            template = custom_message
+        object.__setattr__(self, "level", level)
+        object.__setattr__(self, "template", template)
         if isinstance(level, str) and level.upper() in LogLevel.__members__:
             level = LogLevel[level.upper()]
         if isinstance(level, bool) or not isinstance(level, int):
@@ -168,43 +218,50 @@ class LogEvent:
         if self.template is not None and not isinstance(self.template, str) and not callable(self.template):
             raise ConfigurationError(f"LogEvent: template must be a string, a callable or None, got {self.template!r}")
 
-    def render(self, kind: EventKind, fields: t.Mapping[str, t.Any], response: t.Any = None) -> str:
-        """The message for ``kind`` with ``fields`` filled in."""
+    @property
+    def custom_message(self) -> Template:
+        """gracy's name for :attr:`template`."""
+        return self.template
+
+    def render(self, kind: t.Union[EventKind, str], fields: t.Mapping[str, t.Any], response: t.Any = None,
+               default: t.Optional[str] = None) -> str:
+        """The message for ``kind`` with ``fields`` filled in (``default``: the template
+        when the event has none; else the kind's default template)."""
+        fallback = default if default is not None else DEFAULT_TEMPLATES[EventKind(kind)]
         template = self.template
         if callable(template):
             try:
-                template = template(response)
+                template = template(_as_gracy_sees_it(response))
             except Exception as exc:  # a user callable must not break the request
-                template = f"(log template failed: {type(exc).__name__}) " + DEFAULT_TEMPLATES[kind]
-        if template is None:
-            template = DEFAULT_TEMPLATES[kind]
-        try:
-            text = _FORMATTER.vformat(str(template), (), fields)
-        except (ValueError, IndexError, AttributeError, KeyError):
-            text = str(template)
-        return redact_text(" ".join(text.split()))
+                template = f"(log template failed: {type(exc).__name__}) " + fallback
+        if not template:
+            template = fallback
+        return " ".join(render_template(str(template), fields).split())
 
 
 def emit(
     logger: logging.Logger,
     event: t.Optional[LogEvent],
-    kind: EventKind,
+    kind: t.Union[EventKind, str],
     fields: t.Callable[[], t.Mapping[str, t.Any]],
     response: t.Any = None,
+    *,
+    default: t.Optional[str] = None,
     **extra_fields: t.Any,
 ) -> None:
-    """Log ``event`` if set and its level is enabled.
+    """The one way events are logged: ``event`` if set and its level is enabled.
 
     ``fields`` (the request's placeholders) is called only then; ``extra_fields`` are added
-    to (and override) them.
+    to (and override) them. ``default`` is the template when the event has none. Every
+    value is also set on the record as ``luco_<name>``, with ``luco_event`` the kind.
     """
     if event is None or not logger.isEnabledFor(event.level):
         return
     values = {**fields(), **extra_fields}
-    extra: t.Dict[str, t.Any] = {"luco_event": kind.value}
+    extra: t.Dict[str, t.Any] = {"luco_event": EventKind(kind).value}
     for name, value in values.items():
         extra["luco_" + name.lower()] = value
-    logger.log(int(event.level), event.render(kind, values, response), extra=extra)
+    logger.log(int(event.level), event.render(kind, values, response, default), extra=extra)
 
 
 class RedactingFilter(logging.Filter):
@@ -231,3 +288,6 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact_text(record.exc_text)
         return True
+
+
+publish(__name__, globals())

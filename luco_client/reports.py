@@ -36,7 +36,7 @@ import typing as t
 from luco_client.errors import ConfigurationError, MissingExtraError
 from luco_client.stats import EndpointStats, Stats, StatsSnapshot
 
-__all__ = ["report_status", "REPORT_KINDS", "REPORT_LOGGER", "JSON_SCHEMA_VERSION"]
+__all__ = ["report_status", "format_table", "REPORT_KINDS", "REPORT_LOGGER", "JSON_SCHEMA_VERSION"]
 
 #: The report kinds :func:`report_status` accepts.
 REPORT_KINDS: t.Tuple[str, ...] = ("logger", "list", "rich", "plotly", "json")
@@ -116,9 +116,19 @@ def _rows(snapshot: StatsSnapshot) -> t.Tuple[EndpointStats, ...]:
     return (*snapshot.endpoints, snapshot.total)
 
 
-def _format_table(snapshot: StatsSnapshot, keys: t.Sequence[str], *, strip_scheme: bool = True,
-                  label_width: int = 38) -> str:
-    """A fixed-width text table: one line per endpoint and a TOTAL line (the demo's report)."""
+def format_table(snapshot: StatsSnapshot, keys: t.Sequence[str], *, strip_scheme: bool = True,
+                 label_width: int = 38) -> str:
+    """A fixed-width text table of a snapshot: one line per (method, URL template), then a
+    TOTAL line (the CLI demo's report).
+
+    :param keys: the columns, keys of the ``"json"`` report (``"calls"``, ``"requests"``,
+        ``"success_pct"``, ``"retries"``, ``"status_2xx"``, ``"latency_p95_s"``...).
+    :param strip_scheme: show ``GET host/path`` rather than the full URL template.
+    :param label_width: longest endpoint label, in characters (longer ones keep their end).
+    """
+    unknown = [k for k in keys if k not in _BY_KEY]
+    if unknown:
+        raise ConfigurationError(f"format_table: unknown columns {unknown}; valid: {sorted(_BY_KEY)}")
     fields = [_BY_KEY[k] for k in keys]
     header = ["endpoint", *(f.header for f in fields)]
     lines = [header]
@@ -300,6 +310,7 @@ def report_status(
     logger: t.Optional[logging.Logger] = None,
     file: t.Optional[t.TextIO] = None,
     title: t.Optional[str] = None,
+    printer: t.Optional[str] = None,
 ) -> t.Any:
     """Render request statistics, per (method, URL template) and in total.
 
@@ -328,6 +339,7 @@ def report_status(
           as float), ``status_1xx``, ``span_s`` and ``statuses`` (``{"200": n, ...}``).
     :param logger: the logger of the ``"logger"`` report. Default
         ``logging.getLogger("luco_client.reports")``.
+    :param printer: gracy's name for ``kind``.
     :param file: the text stream of the ``"list"`` and ``"rich"`` reports. Default
         ``sys.stdout``, looked up at call time.
     :param title: heading of the ``"list"``, ``"rich"`` and ``"plotly"`` reports (default
@@ -341,6 +353,8 @@ def report_status(
     :raises MissingExtraError: when ``"rich"`` or ``"plotly"`` is asked for without the
         package installed (the message says ``pip install "luco-client[rich]"``).
     """
+    if printer is not None:
+        kind = printer
     if kind not in REPORT_KINDS:
         raise ConfigurationError(
             f"report_status: unknown kind {kind!r}; valid kinds are {', '.join(map(repr, REPORT_KINDS))}")

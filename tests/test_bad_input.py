@@ -19,7 +19,8 @@ from luco_client.testing import FlakyServer
 
 BAD: t.List[t.Callable[[], object]] = [
     lambda: GracefulSession(retry="3 times"),
-    lambda: GracefulSession(throttle=ThrottleRule(".*", 1)),
+    lambda: GracefulSession(throttle="1 per second"),
+    lambda: GracefulSession(throttle=Throttle(ThrottleRule(".*", 1)), throttling=Throttle(ThrottleRule(".*", 2))),
     lambda: GracefulSession(retries=3),
     lambda: GracefulSession(timeout="slow"),
     lambda: CallOptions(deadline=-1),

@@ -97,7 +97,8 @@ def test_a_call_logs_its_own_events(server: FlakyServer, caplog: pytest.LogCaptu
 
 
 @pytest.mark.parametrize("options", [
-    {"throttle": "fast"}, {"concurrency": 3}, {"concurrency": [ConcurrencyLimit(1), "x"]},
+    {"throttle": "fast"}, {"concurrency": "3"}, {"concurrency": [ConcurrencyLimit(1), "x"]},
+        {"throttle": None, "throttling": None}, {"retry": None, "timeout": 1, "bogus": 1},
     {"log_request": "GET {URL}"}, {"log_errors": LogLevel.INFO},
 ])
 def test_bad_per_call_settings_are_configuration_errors(options: t.Dict[str, t.Any]) -> None:

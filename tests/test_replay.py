@@ -23,6 +23,7 @@ from luco_client import (
     LogEvent,
     LogLevel,
     NotFoundError,
+    ReadError,
     Replay,
     ReplayMissError,
     ReplayStorage,
@@ -32,7 +33,7 @@ from luco_client import (
     ThrottleRule,
     raise_for_status,
 )
-from luco_client.testing import FakeClock, FlakyServer, Reply
+from luco_client.testing import Drop, FakeClock, FlakyServer, Reply
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -465,3 +466,24 @@ def test_a_recording_is_json_and_a_binary_object_file_is_refused(server: FlakySe
     with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(directory))) as s, \
             pytest.raises(ReplayStorageError, match="is not a recording this version can read"):
         s.get(server.url + "/j")
+
+
+def test_replay_logs_each_decision_with_its_reason(server: FlakyServer, tmp_path: t.Any,
+                                                    capture_logs: t.Any) -> None:
+    server.script("/drop", Drop())
+    storage = JSONDirReplayStorage(tmp_path / "c")
+    with capture_logs("luco_client.replay", logging.DEBUG) as records:
+        with GracefulSession(replay=Replay("record-missing", storage), retry=None) as s:
+            s.get(server.url + "/a?token=s3cret-123456")
+            with pytest.raises(ReadError):
+                s.get(server.url + "/drop")
+        with GracefulSession(replay=Replay("replay", storage)) as s:
+            s.get(server.url + "/a?token=s3cret-123456")
+            with pytest.raises(ReplayMissError):
+                s.get(server.url + "/b")
+    decisions = [(r.luco_event, r.getMessage()) for r in records]
+    kinds = [kind for kind, _ in decisions]
+    assert kinds == ["replay.live", "replay.recorded", "replay.live", "replay.skipped", "replay.hit", "replay.miss"]
+    assert all(r.levelno == logging.DEBUG for r in records)
+    assert "no recording" in decisions[0][1] and "no response to record (ReadError)" in decisions[3][1]
+    assert not any("s3cret" in message for _, message in decisions)

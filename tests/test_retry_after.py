@@ -55,6 +55,7 @@ def test_too_long_retry_after_fails_fast_and_says_when(server: FlakyServer) -> N
     assert (err.status, err.retry_after, err.retry_at, err.limit) == (429, 3600, 1_800_003_600, 60)
     assert "3600" in str(err) and "GET" in str(err) and "/r" in str(err)
     assert clock.sleeps == [] and server.count("/r") == 1
+    assert isinstance(err, TooManyRequestsError)  # an old `except TooManyRequestsError:` catches it
 
 
 def test_retry_after_longer_than_the_deadline_fails_fast(server: FlakyServer) -> None:

@@ -30,6 +30,7 @@ This layer never imports ``requests`` at run time: it sends through
 :class:`~luco_client.transport.GracefulSession`.
 """
 
+from luco_client._public import publish
 from luco_client.client._api import ApiClient
 from luco_client.client._backoff import RateLimitBackoffHook, RetryAfterBackoffHook, parse_retry_after
 from luco_client.client._caller import Caller
@@ -69,3 +70,5 @@ __all__ = [
     "BoundVerb",
     "TypedVerb",
 ]
+
+publish(__name__, globals())

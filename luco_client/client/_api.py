@@ -1,17 +1,8 @@
 """ApiClient: describe an API once (base URL, endpoints, policies), call it gracefully.
 
-Order of operations of one call (``self.get(Api.GET_POKEMON, {"NAME": name})``):
-
-1. the settings are merged once: call > method override (``@graceful``) > endpoint >
-   namespace > client > defaults, into a frozen :class:`ResolvedSettings`;
-2. the URL is built: ``BASE_URL`` + the endpoint path, each placeholder value escaped as
-   one path segment; the unformatted URL is the stats key (``UURL``);
-3. the call goes through the client's :class:`~luco_client.transport.GracefulSession`
-   (``session.request``, so proxies and CA bundles from the environment apply) with its
-   resolved settings as per-call options (throttle, concurrency limits, log events, retry,
-   timeout, validators), and the session runs the attempt loop: hooks, pauses, slots,
-   throttle, send, validators, retry;
-4. the final response meets the status policy and the parser (see :mod:`._parsers`).
+The client holds what its calls share (one session, statistics, throttle copies,
+credentials, hooks); each call runs through :class:`._pipeline.CallPipeline` (see there
+for the order of operations).
 """
 
 from __future__ import annotations
@@ -23,16 +14,14 @@ from luco_client._redact import redact_url
 from luco_client.client._caller import Caller, config_of
 from luco_client.client._config import Settings
 from luco_client.client._context import RequestContext
-from luco_client.client._endpoint import as_endpoint, check_base_url, join_url, origin_of
+from luco_client.client._endpoint import check_base_url, origin_of
 from luco_client.client._merge import Layer, default_settings
 from luco_client.client._namespaces import instantiate_namespaces
-from luco_client.client._overrides import active_override
-from luco_client.client._parsers import handle_response, mapped_status_error
-from luco_client.client._policy import success_statuses
+from luco_client.client._pipeline import CallPipeline
 from luco_client.client._throttles import InstanceThrottles
-from luco_client.errors import ConfigurationError, HTTPStatusError
+from luco_client.errors import ConfigurationError
 from luco_client.stats import Stats
-from luco_client.transport import AttemptInfo, CallOptions, GracefulRetry, GracefulSession, Replay, RetryState
+from luco_client.transport import GracefulRetry, GracefulSession, Replay, RetryState
 
 if t.TYPE_CHECKING:
     import requests
@@ -45,23 +34,6 @@ _CONFIG_NAMES = frozenset({"BASE_URL", "SETTINGS", "REQUEST_TIMEOUT"})
 #: Session arguments the client sets itself from the merged settings.
 _SETTINGS_KWARGS = frozenset({"throttle", "concurrency", "retry", "timeout", "log_request", "log_response",
                           "log_errors", "stats", "clock", "adapter", "replay"})
-
-
-class _ClientHooks:
-    """The transport hook of one call: forwards every attempt to the client's
-    ``before``/``after`` with the call's context."""
-
-    __slots__ = ("client", "context")
-
-    def __init__(self, client: ApiClient, context: RequestContext) -> None:
-        self.client = client
-        self.context = context
-
-    def before(self, info: AttemptInfo) -> None:
-        self.client.before(self.context.at_attempt(info.number, info.max_attempts, redact_url(info.url)))
-
-    def after(self, info: AttemptInfo, result: t.Any, retry: RetryState) -> None:
-        self.client.after(self.context.at_attempt(info.number, info.max_attempts, redact_url(info.url)), result, retry)
 
 
 class ApiClient(Caller):
@@ -94,6 +66,8 @@ class ApiClient(Caller):
         token endpoint, a pre-signed download URL through ``client.session``) never carry
         it, so one session can serve the API, its token endpoint and third-party hosts.
         A call's own ``auth=`` wins. Default ``None``.
+    :param DEBUG_ENABLED: gracy's switch; accepted and ignored (configure logging for the
+        ``luco_client`` logger instead).
     :param session_kwargs: passed to :meth:`build_session` and on to
         :class:`~luco_client.transport.GracefulSession` (``idempotency_header``,
         ``credential_headers``, ``validators``, ``hooks``, ``pool_maxsize``...).
@@ -117,9 +91,14 @@ class ApiClient(Caller):
         stats: t.Optional[Stats] = None,
         clock: Clock = SYSTEM_CLOCK,
         auth: t.Any = None,
+        DEBUG_ENABLED: bool = False,
         **session_kwargs: t.Any,
     ) -> None:
         cls = type(self)
+        if "_create_client" in vars(cls) or any("_create_client" in vars(k) for k in cls.__mro__[1:-1]
+                                                 if k is not ApiClient and issubclass(k, ApiClient)):
+            raise ConfigurationError(f"{cls.__name__} overrides gracy's _create_client(), which is never called "
+                                     "here: override build_session(**kwargs) and return a GracefulSession")
         config = config_of(cls, _CONFIG_NAMES)
         reserved = sorted(set(session_kwargs) & _SETTINGS_KWARGS)
         if reserved:
@@ -155,8 +134,6 @@ class ApiClient(Caller):
         self._luco_base_url_source = "client"
         if auth is not None and not callable(auth):
             raise ConfigurationError(f"{cls.__name__}: auth must be a requests auth object (callable), got {auth!r}")
-        self._auth = auth
-        self._auth_origin = origin_of(self._luco_base_url) if self._luco_base_url else None
         owned = [settings.throttling] if settings is not None and settings.is_set("throttling") \
             and settings.throttling is not None else []
         if replay is not None:
@@ -165,12 +142,15 @@ class ApiClient(Caller):
         main = self._luco_resolve()
         session = self.build_session(**dict(
             session_kwargs, stats=self.stats, clock=clock, throttle=self._throttles.throttle_for(main.throttling),
-            concurrency=list(main.concurrent_requests or ()), retry=main.retry, timeout=main.timeout,
+            concurrency=main.concurrent_requests or (), retry=main.retry, timeout=main.timeout,
             log_request=main.log_request, log_response=main.log_response, log_errors=main.log_errors))
         if not isinstance(session, GracefulSession):
             raise ConfigurationError(f"build_session must return a GracefulSession, got {type(session).__name__}")
         self._session = session
-        self._hooked = type(self).before is not ApiClient.before or type(self).after is not ApiClient.after
+        hooked = type(self).before is not ApiClient.before or type(self).after is not ApiClient.after
+        self._luco_pipeline = CallPipeline(self, session, self._throttles, auth=auth,
+                                           auth_origin=origin_of(self._luco_base_url) if self._luco_base_url else None,
+                                           hooks=self if hooked else None)
         instantiate_namespaces(self)
 
     # ------------------------------------------------------------------ customisation
@@ -238,49 +218,6 @@ class ApiClient(Caller):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # ------------------------------------------------------------------ one call
-
-    def _luco_perform(self, caller: Caller, method: str, endpoint: t.Any,
-                      endpoint_args: t.Optional[t.Mapping[str, t.Any]], *, call: t.Optional[Settings],
-                      kwargs: t.Dict[str, t.Any]) -> t.Any:
-        ep = as_endpoint(endpoint)
-        if "timeout" in kwargs:
-            timeout = kwargs.pop("timeout")
-            if call is not None and call.is_set("timeout"):
-                raise ConfigurationError("timeout= and settings=Settings(timeout=...) both given; keep one")
-            call = Settings.from_values({**(call.set_fields() if call is not None else {}), "timeout": timeout})
-        override = active_override(self)
-        resolved = caller._luco_resolve(ep, (override.name, override.settings) if override else None, call)
-        url = join_url(resolved.base_url, ep.format(endpoint_args), ep.label)
-        template = redact_url(join_url(resolved.base_url, ep.path, ep.label))
-        retry = resolved.retry
-        context = RequestContext(
-            method=method, url=redact_url(url), url_template=template, endpoint=ep.path, endpoint_name=ep.label,
-            endpoint_args={str(k): str(v) for k, v in (endpoint_args or {}).items()}, settings=resolved,
-            caller=override.name if override else None, attempt=0,
-            max_attempts=retry.max_attempts if retry is not None else 1, _pause=self._session.pause)
-        validators = tuple(v.check if callable(getattr(v, "check", None)) else v for v in resolved.validators or ())
-        options = CallOptions(
-            url_template=template, idempotent=resolved.idempotent, retry=retry, timeout=resolved.timeout,
-            deadline=resolved.deadline, validators=validators, success_statuses=success_statuses(resolved),
-            hooks=(_ClientHooks(self, context),) if self._hooked else (),
-            throttle=self._throttles.throttle_for(resolved.throttling),
-            concurrency=tuple(resolved.concurrent_requests or ()), log_request=resolved.log_request,
-            log_response=resolved.log_response, log_errors=resolved.log_errors)
-        if method == "HEAD":
-            kwargs.setdefault("allow_redirects", False)  # as requests' Session.head
-        if self._auth is not None and kwargs.get("auth") is None and origin_of(url) == self._auth_origin:
-            kwargs["auth"] = self._auth  # credentials go to the API's own origin only
-        session = self._session
-        try:
-            response = session.request(method, url, options=options, **kwargs)
-        except HTTPStatusError as exc:
-            mapped = mapped_status_error(exc, context)
-            if mapped is not None:
-                raise mapped from exc
-            raise
-        return handle_response(response, context)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {redact_url(self._luco_base_url or '')}>"

@@ -24,10 +24,9 @@ import typing as t
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
 from luco_client.client._context import RequestContext
-from luco_client.client._errors import render_message
 from luco_client.errors import ConfigurationError
-from luco_client.events import LogEvent, LogLevel
-from luco_client.transport._retry import parse_retry_after  # one Retry-After parser for retries and hooks
+from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.transport import parse_retry_after  # one Retry-After parser for retries and hooks
 
 __all__ = ["RetryAfterBackoffHook", "RateLimitBackoffHook", "parse_retry_after"]
 
@@ -58,18 +57,8 @@ def _seconds(name: str, value: t.Any, allow_none: bool = False) -> t.Optional[fl
 
 def _emit(event: t.Optional[LogEvent], default: str, context: RequestContext, response: t.Any,
           **values: t.Any) -> None:
-    if event is None or not log.isEnabledFor(event.level):
-        return
-    fields = {**context.placeholders(getattr(response, "status_code", None)), **values}
-    template = event.template
-    if callable(template):
-        try:
-            template = template(response)
-        except Exception as exc:  # a user callable must not break the request
-            template = f"(log template failed: {type(exc).__name__}) {default}"
-    text = render_message(str(template) if template else default, fields)
-    extra = {"luco_event": "backoff", **{"luco_" + k.lower(): v for k, v in fields.items()}}
-    log.log(int(event.level), " ".join(text.split()), extra=extra)
+    emit(log, event, EventKind.BACKOFF, lambda: context.placeholders(getattr(response, "status_code", None)),
+         response, default=default, **values)
 
 
 class RetryAfterBackoffHook:
@@ -87,17 +76,24 @@ class RetryAfterBackoffHook:
         UURL, ENDPOINT, UENDPOINT, METHOD, STATUS, endpoint args) plus RETRY_AFTER and
         RETRY_AFTER_ACTUAL_WAIT (seconds). ``None``: silent.
     :param clock: wall clock for the HTTP-date form.
+    :param reporter: gracy's first argument (its report object); accepted and ignored:
+        statistics are the client's own.
+    :param dry_run: compute and log the pause without pausing.
+
+    The first four parameters take gracy's positional order.
     """
 
     def __init__(
         self,
-        *,
+        reporter: t.Any = None,
         lock_per_endpoint: bool = False,
+        log_event: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
         seconds_processor: t.Optional[t.Callable[[float], float]] = None,
+        *,
         max_wait: t.Optional[float] = 600.0,
         statuses: t.Iterable[int] = (429,),
-        log_event: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
         clock: Clock = SYSTEM_CLOCK,
+        dry_run: bool = False,
     ) -> None:
         if seconds_processor is not None and not callable(seconds_processor):
             raise ConfigurationError(f"seconds_processor must be callable, got {seconds_processor!r}")
@@ -107,6 +103,7 @@ class RetryAfterBackoffHook:
         self.statuses = _statuses(statuses)
         self.log_event = log_event
         self.clock = clock
+        self.dry_run = bool(dry_run)
 
     def before(self, context: RequestContext) -> None:
         """Nothing to do: the transport holds paused requests itself."""
@@ -126,7 +123,8 @@ class RetryAfterBackoffHook:
             wait = min(wait, self.max_wait)
         if wait <= 0:
             return None
-        context.pause(wait, endpoint_only=self.lock_per_endpoint)
+        if not self.dry_run:
+            context.pause(wait, endpoint_only=self.lock_per_endpoint)
         _emit(self.log_event, _RETRY_AFTER_MESSAGE, context, response_or_exc, RETRY_AFTER=requested,
               RETRY_AFTER_ACTUAL_WAIT=wait)
         return wait
@@ -140,16 +138,26 @@ class RateLimitBackoffHook:
     :param statuses: statuses that trigger the pause. Default ``{429}``.
     :param log_event: logged when a pause starts; placeholders: the request's plus
         WAIT_TIME (seconds). ``None``: silent.
+    :param reporter: gracy's second argument; accepted and ignored.
+    :param dry_run: log without pausing.
+    :param delay: gracy's name for ``seconds``.
     """
 
     def __init__(
         self,
-        seconds: float,
-        *,
+        seconds: t.Optional[float] = None,
+        reporter: t.Any = None,
         lock_per_endpoint: bool = False,
-        statuses: t.Iterable[int] = (429,),
         log_event: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
+        *,
+        statuses: t.Iterable[int] = (429,),
+        dry_run: bool = False,
+        delay: t.Optional[float] = None,
     ) -> None:
+        if delay is not None:  # gracy's name
+            if seconds is not None:
+                raise ConfigurationError("RateLimitBackoffHook: delay is gracy's name for seconds; give one")
+            seconds = delay
         wait = _seconds("seconds", seconds)
         if not wait:
             raise ConfigurationError("RateLimitBackoffHook: seconds must be > 0")
@@ -157,6 +165,7 @@ class RateLimitBackoffHook:
         self.lock_per_endpoint = bool(lock_per_endpoint)
         self.statuses = _statuses(statuses)
         self.log_event = log_event
+        self.dry_run = bool(dry_run)
 
     def before(self, context: RequestContext) -> None:
         """Nothing to do: the transport holds paused requests itself."""
@@ -166,6 +175,7 @@ class RateLimitBackoffHook:
         status = getattr(response_or_exc, "status_code", None)
         if status not in self.statuses:
             return None
-        context.pause(self.seconds, endpoint_only=self.lock_per_endpoint)
+        if not self.dry_run:
+            context.pause(self.seconds, endpoint_only=self.lock_per_endpoint)
         _emit(self.log_event, _RATE_LIMIT_MESSAGE, context, response_or_exc, WAIT_TIME=self.seconds)
         return self.seconds

@@ -8,11 +8,15 @@ from luco_client.client._config import Settings
 from luco_client.client._endpoint import as_endpoint
 from luco_client.client._merge import Layer, ResolvedSettings, resolve
 from luco_client.client._overrides import settings_of
+from luco_client.client._pipeline import CallPipeline
 from luco_client.client._verbs import Verb
 from luco_client.errors import ConfigurationError
 
-if t.TYPE_CHECKING:
-    from luco_client.client._api import ApiClient
+
+class _Root(t.Protocol):
+    """The root client of a caller: it holds the pipeline every call goes through."""
+
+    _luco_pipeline: CallPipeline
 
 __all__ = ["Caller", "config_of"]
 
@@ -50,7 +54,7 @@ class Caller:
     head = Verb("HEAD")
     options = Verb("OPTIONS")
 
-    _luco_root: ApiClient
+    _luco_root: _Root
     _luco_layers: t.Tuple[Layer, ...]
     _luco_base_url: t.Optional[str]
     _luco_base_url_source: str
@@ -58,8 +62,8 @@ class Caller:
 
     def _luco_call(self, method: str, endpoint: t.Any, endpoint_args: t.Optional[t.Mapping[str, t.Any]],
                    settings: t.Optional[Settings], request_kwargs: t.Dict[str, t.Any]) -> t.Any:
-        return self._luco_root._luco_perform(self, method, endpoint, endpoint_args, call=settings,
-                                             kwargs=request_kwargs)
+        return self._luco_root._luco_pipeline.perform(self, method, endpoint, endpoint_args, call=settings,
+                                                      kwargs=request_kwargs)
 
     def _luco_resolve(self, endpoint: t.Any = None, method_settings: t.Optional[t.Tuple[str, Settings]] = None,
                       call: t.Optional[Settings] = None) -> ResolvedSettings:

@@ -29,13 +29,15 @@ class RequestContext:
         query included.
     :ivar url_template: the unformatted URL, ``BASE_URL`` + endpoint path
         (``https://h/api/v2/pokemon/{NAME}``): the stats key and the ``UURL`` placeholder.
-    :ivar endpoint: the endpoint's path template (``/pokemon/{NAME}``).
+    :ivar endpoint: the endpoint's path template (``/pokemon/{NAME}``), as declared.
     :ivar endpoint_name: the endpoint's name (``GET_POKEMON``) or its path.
     :ivar endpoint_args: the values given for the placeholders, as strings, unescaped.
     :ivar settings: the merged :class:`ResolvedSettings` of the call (see ``explain()``).
     :ivar caller: the qualified name of the ``@graceful`` method making the call, if any.
     :ivar attempt: the attempt number (1-based) in hooks; 0 outside the attempt loop.
     :ivar max_attempts: attempts allowed by the retry policy.
+    :ivar endpoint_path: the endpoint as declared, formatted (``/pokemon/pikachu``),
+        redacted: the ``ENDPOINT`` placeholder.
     """
 
     method: str
@@ -49,6 +51,23 @@ class RequestContext:
     attempt: int = 0
     max_attempts: int = 1
     _pause: t.Optional[t.Callable[[float, t.Optional[str]], None]] = field(default=None, repr=False, compare=False)
+    endpoint_path: str = ""
+
+    # gracy's GracyRequestContext names
+    @property
+    def unformatted_endpoint(self) -> str:
+        """The endpoint as declared (``/pokemon/{NAME}``), as :attr:`endpoint` is here."""
+        return self.endpoint
+
+    @property
+    def unformatted_url(self) -> str:
+        """gracy's name for :attr:`url_template`."""
+        return self.url_template
+
+    @property
+    def active_config(self) -> ResolvedSettings:
+        """gracy's name for :attr:`settings`."""
+        return self.settings
 
     def at_attempt(self, number: int, max_attempts: int, url: t.Optional[str] = None) -> RequestContext:
         """This context for attempt ``number`` (``url``: the redacted URL as sent, query included)."""
@@ -67,13 +86,16 @@ class RequestContext:
             self._pause(seconds, self.lane_pattern if endpoint_only else None)
 
     def placeholders(self, status: t.Optional[int] = None, reason: str = "") -> t.Dict[str, t.Any]:
-        """Template values: URL (redacted), UURL, ENDPOINT, UENDPOINT, METHOD, STATUS,
-        REASON, CUR_ATTEMPT, MAX_ATTEMPT, and the endpoint arguments by name (the standard
-        names win over endpoint arguments of the same name)."""
+        """Template values: URL (redacted), UURL, ENDPOINT and UENDPOINT (the endpoint as
+        declared, formatted and not, as gracy renders them: ``/pokemon/pikachu``,
+        ``/pokemon/{NAME}``), METHOD, STATUS, REASON, CUR_ATTEMPT, MAX_ATTEMPT, and the
+        endpoint arguments by name (the standard names win over endpoint arguments of the
+        same name)."""
         values: t.Dict[str, t.Any] = dict(self.endpoint_args)
         values.update(
-            URL=self.url, UURL=self.url_template, ENDPOINT=path_of(self.url),
-            UENDPOINT=path_of(self.url_template), METHOD=self.method, STATUS="" if status is None else status,
+            URL=self.url, UURL=self.url_template, ENDPOINT=self.endpoint_path or path_of(self.url),
+            UENDPOINT=self.endpoint or path_of(self.url_template), METHOD=self.method,
+            STATUS="" if status is None else status,
             REASON=reason, CUR_ATTEMPT=self.attempt, MAX_ATTEMPT=self.max_attempts,
         )
         return values

@@ -2,48 +2,12 @@
 
 from __future__ import annotations
 
-import string
 import typing as t
 
-from luco_client._redact import redact_text
 from luco_client.errors import HTTPStatusError
+from luco_client.events import render_template
 
-__all__ = ["UserDefinedError", "render_message"]
-
-
-class _Lenient(string.Formatter):
-    """``str.format`` that leaves unknown placeholders as they are instead of raising."""
-
-    def get_value(self, key: t.Union[int, str], args: t.Sequence[t.Any], kwargs: t.Mapping[str, t.Any]) -> t.Any:
-        if isinstance(key, str) and key in kwargs:
-            return kwargs[key]
-        return _Kept(key)
-
-    def format_field(self, value: t.Any, format_spec: str) -> str:
-        if isinstance(value, _Kept):
-            return "{" + str(value.key) + (":" + format_spec if format_spec else "") + "}"
-        try:
-            return super().format_field(value, format_spec)
-        except (ValueError, TypeError):
-            return str(value)
-
-
-class _Kept:
-    def __init__(self, key: t.Union[int, str]) -> None:
-        self.key = key
-
-
-_FORMATTER = _Lenient()
-
-
-def render_message(template: str, fields: t.Mapping[str, t.Any]) -> str:
-    """``template`` with ``fields`` filled in; unknown placeholders stay, a broken template
-    is returned verbatim, and the result is redacted (no credential survives)."""
-    try:
-        text = _FORMATTER.vformat(template, (), fields)
-    except (ValueError, IndexError, AttributeError, KeyError):
-        text = template
-    return redact_text(text)
+__all__ = ["UserDefinedError"]
 
 
 class UserDefinedError(HTTPStatusError):
@@ -73,7 +37,7 @@ class UserDefinedError(HTTPStatusError):
     @classmethod
     def format_message(cls, fields: t.Mapping[str, t.Any]) -> str:
         """The message for a request whose context values are ``fields``."""
-        return render_message(cls.BASE_MESSAGE, fields)
+        return render_template(cls.BASE_MESSAGE, fields)
 
     def __str__(self) -> str:
         return self.message

@@ -8,19 +8,20 @@ it comes whole from the highest layer that sets either field.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
+from luco_client._fields import Layer as _FieldsLayer
+from luco_client._fields import layered
 from luco_client._redact import redact_url
-from luco_client.client._config import FIELDS, UNSET, FieldView, Settings
+from luco_client.client._config import FIELDS, Settings
 from luco_client.events import LogEvent, LogLevel
-from luco_client.transport import ConcurrencyLimit, GracefulRetry, Throttle, Timeout
+from luco_client.transport import GracefulRetry, Timeout
 
 __all__ = ["LEVELS", "Layer", "ResolvedSettings", "resolve", "default_settings"]
 
 #: The levels of the precedence chain, lowest first.
 LEVELS: t.Tuple[str, ...] = ("default", "client", "namespace", "endpoint", "method", "call")
-
-_STATUS_FIELDS = ("strict_status_code", "allowed_status_code")
 
 
 class Layer(t.NamedTuple):
@@ -32,59 +33,31 @@ class Layer(t.NamedTuple):
     origin: str
 
 
+#: What applies when no level sets a field (every other field: ``None``).
+_DEFAULTS: t.Dict[str, t.Any] = {
+    "timeout": Timeout(),
+    "log_request": LogEvent(LogLevel.DEBUG),
+    "log_response": LogEvent(LogLevel.DEBUG),
+    "log_errors": LogEvent(LogLevel.WARNING),
+}
+
+
 def default_settings(retry: GracefulRetry) -> Settings:
-    """The "default" level: what applies when no level sets a field."""
-    return Settings(
-        strict_status_code=None,
-        allowed_status_code=None,
-        parser=None,
-        validators=None,
-        retry=retry,
-        timeout=Timeout(),
-        deadline=None,
-        idempotent=None,
-        throttling=None,
-        concurrent_requests=None,
-        log_request=LogEvent(LogLevel.DEBUG),
-        log_response=LogEvent(LogLevel.DEBUG),
-        log_errors=LogEvent(LogLevel.WARNING),
-    )
+    """The "default" level: every field set (``retry`` is the default policy)."""
+    return Settings(**{name: _DEFAULTS.get(name) for name in FIELDS if name != "retry"}, retry=retry)
 
 
-class ResolvedSettings(FieldView):
-    """The settings of one call after the merge: every field has a value, and
-    :attr:`sources` says which layer it came from. Frozen.
-
-    Attributes have the names of :class:`Settings` fields, plus ``base_url``.
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class ResolvedSettings(Settings):
+    """The settings of one call after the merge: a :class:`Settings` with every field set,
+    plus where each came from (:attr:`sources`, :meth:`origin`) and ``base_url``. Frozen.
     """
 
-    __slots__ = ("_origins", "_values", "base_url", "base_url_source", "sources")
-
-    strict_status_code: t.Optional[t.FrozenSet[int]]
-    allowed_status_code: t.Optional[t.FrozenSet[int]]
-    parser: t.Optional[t.Mapping[t.Union[str, int], t.Any]]
-    validators: t.Optional[t.Tuple[t.Any, ...]]
-    retry: t.Optional[GracefulRetry]
-    timeout: Timeout
-    deadline: t.Optional[float]
-    idempotent: t.Optional[bool]
-    throttling: t.Optional[Throttle]
-    concurrent_requests: t.Optional[t.Tuple[ConcurrencyLimit, ...]]
-    log_request: t.Optional[LogEvent]
-    log_response: t.Optional[LogEvent]
-    log_errors: t.Optional[LogEvent]
-    base_url: t.Optional[str]
-    base_url_source: str
+    base_url: t.Optional[str] = None
+    base_url_source: str = "client"
     #: ``{field: level}`` for every field.
-    sources: t.Mapping[str, str]
-
-    def __init__(self, values: t.Mapping[str, t.Any], sources: t.Mapping[str, str],
-                 origins: t.Mapping[str, str], base_url: t.Optional[str], base_url_source: str) -> None:
-        object.__setattr__(self, "_values", dict(values))
-        object.__setattr__(self, "sources", dict(sources))
-        object.__setattr__(self, "_origins", dict(origins))
-        object.__setattr__(self, "base_url", base_url)
-        object.__setattr__(self, "base_url_source", base_url_source)
+    sources: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
+    origins: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def source(self, name: str) -> str:
         """The level (``"default"``, ``"client"``, ...) the setting ``name`` came from."""
@@ -94,17 +67,17 @@ class ResolvedSettings(FieldView):
 
     def origin(self, name: str) -> str:
         """Where the setting ``name`` was declared (``"PokeApi.Config.SETTINGS"``, ...)."""
-        return self._origins[name]
+        return self.origins[name]
 
     def as_dict(self) -> t.Dict[str, t.Any]:
         """``{field: value}`` for every field."""
-        return dict(self._values)
+        return {name: getattr(self, name) for name in FIELDS}
 
     def explain(self, title: str = "") -> str:
         """A table of every setting, its value and the level it came from."""
         rows = [("base_url", _short(redact_url(self.base_url) if self.base_url else self.base_url),
                  self.base_url_source, "")]
-        rows += [(name, _short(self._values[name]), self.sources[name], self._origins[name]) for name in FIELDS]
+        rows += [(name, _short(getattr(self, name)), self.sources[name], self.origins[name]) for name in FIELDS]
         width = max(len(r[0]) for r in rows)
         value_width = min(60, max(len(r[1]) for r in rows))
         lines = [title] if title else []
@@ -114,7 +87,7 @@ class ResolvedSettings(FieldView):
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return "ResolvedSettings(" + ", ".join(f"{k}={_short(v)}" for k, v in self._values.items()) + ")"
+        return "ResolvedSettings(" + ", ".join(f"{k}={_short(v)}" for k, v in self.as_dict().items()) + ")"
 
     def __str__(self) -> str:
         return self.explain()
@@ -144,26 +117,13 @@ def _name(value: t.Any) -> str:
 
 
 def resolve(layers: t.Sequence[Layer], base_url: t.Optional[str], base_url_source: str) -> ResolvedSettings:
-    """Merge ``layers`` (lowest precedence first) into one :class:`ResolvedSettings`."""
-    values: t.Dict[str, t.Any] = {}
-    sources: t.Dict[str, str] = {}
-    origins: t.Dict[str, str] = {}
-    for name in FIELDS:
-        if name in _STATUS_FIELDS:
-            continue
-        for layer in reversed(layers):
-            value = layer.settings._values[name]
-            if value is not UNSET:
-                values[name], sources[name], origins[name] = value, layer.level, layer.origin
-                break
-    for layer in reversed(layers):  # the status policy comes whole from one layer
-        if any(layer.settings._values[n] is not UNSET for n in _STATUS_FIELDS):
-            for n in _STATUS_FIELDS:
-                value = layer.settings._values[n]
-                values[n] = None if value is UNSET else value
-                sources[n], origins[n] = layer.level, layer.origin
-            break
+    """Merge ``layers`` (lowest precedence first) into one :class:`ResolvedSettings`, with
+    the one merge of :mod:`luco_client._fields` (the status policy is a group: it comes
+    whole from the highest layer that sets either of its fields)."""
+    values, sources = layered([_FieldsLayer(layer.level, layer.settings, layer.origin) for layer in layers], FIELDS)
     missing = [n for n in FIELDS if n not in values]
     if missing:  # only when the default layer is left out
         raise AssertionError(f"unresolved settings {missing}")
-    return ResolvedSettings(values, sources, origins, base_url, base_url_source)
+    return ResolvedSettings(**values, base_url=base_url, base_url_source=base_url_source,
+                            sources={n: layer.level for n, layer in sources.items()},
+                            origins={n: layer.origin for n, layer in sources.items()})

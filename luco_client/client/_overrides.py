@@ -14,18 +14,7 @@ import functools
 import inspect
 import typing as t
 
-from luco_client.client._config import (
-    UNSET,
-    ConcurrencyArg,
-    LogArg,
-    ParserArg,
-    RetryArg,
-    Settings,
-    StatusArg,
-    ThrottleArg,
-    TimeoutArg,
-    ValidatorsArg,
-)
+from luco_client.client._config import Settings
 from luco_client.errors import ConfigurationError
 
 __all__ = ["graceful", "graceful_generator", "MethodOverride", "active_override", "settings_of"]
@@ -124,63 +113,44 @@ def _generator_wrapper(fn: t.Callable[..., t.Any], settings: Settings) -> t.Call
     return wrapper
 
 
-def graceful(
-    *,
-    strict_status_code: StatusArg = UNSET,
-    allowed_status_code: StatusArg = UNSET,
-    parser: ParserArg = UNSET,
-    validators: ValidatorsArg = UNSET,
-    retry: RetryArg = UNSET,
-    timeout: TimeoutArg = UNSET,
-    deadline: t.Optional[float] = UNSET,
-    idempotent: t.Optional[bool] = UNSET,
-    throttling: ThrottleArg = UNSET,
-    concurrent_requests: ConcurrencyArg = UNSET,
-    log_request: LogArg = UNSET,
-    log_response: LogArg = UNSET,
-    log_errors: LogArg = UNSET,
-) -> t.Callable[[F], F]:
-    """Override settings for the calls made inside one method (the "method" level).
+def _factory(generator: bool, name: str, doc: str) -> t.Callable[..., t.Callable[[F], F]]:
+    """A decorator factory taking exactly the keywords of :class:`Settings` (its signature
+    is Settings'); nothing is spelled twice."""
+    def factory(*args: t.Any, **kwargs: t.Any) -> t.Callable[[F], F]:
+        return _decorator(Settings(*args, **kwargs), generator=generator)
 
-    Takes the keyword arguments of :class:`Settings`; ``None`` disables a setting the
-    client (or namespace, or endpoint) set, e.g. ``@graceful(retry=None, log_errors=None)``.
-    Use :func:`graceful_generator` for methods that ``yield``. The override applies to
-    calls made through the same client while the method runs; a ``@graceful`` method
-    called from another replaces the outer override while it runs (no stacking).
-    """
-    settings = Settings(
-        strict_status_code=strict_status_code, allowed_status_code=allowed_status_code, parser=parser,
-        validators=validators, retry=retry, timeout=timeout, deadline=deadline, idempotent=idempotent,
-        throttling=throttling, concurrent_requests=concurrent_requests, log_request=log_request,
-        log_response=log_response, log_errors=log_errors)
-    return _decorator(settings, generator=False)
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = doc
+    factory.__signature__ = inspect.signature(Settings)  # type: ignore[attr-defined]
+    return factory
 
 
-def graceful_generator(
-    *,
-    strict_status_code: StatusArg = UNSET,
-    allowed_status_code: StatusArg = UNSET,
-    parser: ParserArg = UNSET,
-    validators: ValidatorsArg = UNSET,
-    retry: RetryArg = UNSET,
-    timeout: TimeoutArg = UNSET,
-    deadline: t.Optional[float] = UNSET,
-    idempotent: t.Optional[bool] = UNSET,
-    throttling: ThrottleArg = UNSET,
-    concurrent_requests: ConcurrencyArg = UNSET,
-    log_request: LogArg = UNSET,
-    log_response: LogArg = UNSET,
-    log_errors: LogArg = UNSET,
-) -> t.Callable[[F], F]:
-    """:func:`graceful` for generator methods (paginating ``yield`` loops).
+_GRACEFUL_DOC = """Override settings for the calls made inside one method (the "method" level).
 
-    The override is in force while the generator runs, and switched off each time it
-    yields, so the consumer's own calls between two items use their own settings.
-    ``send()``, ``throw()`` and ``close()`` reach the method as usual.
-    """
-    settings = Settings(
-        strict_status_code=strict_status_code, allowed_status_code=allowed_status_code, parser=parser,
-        validators=validators, retry=retry, timeout=timeout, deadline=deadline, idempotent=idempotent,
-        throttling=throttling, concurrent_requests=concurrent_requests, log_request=log_request,
-        log_response=log_response, log_errors=log_errors)
-    return _decorator(settings, generator=True)
+Takes the keyword arguments of :class:`Settings` (and their gracy spellings); ``None``
+disables a setting the client (or namespace, or endpoint) set, e.g.
+``@graceful(retry=None, log_errors=None)``. Use :func:`graceful_generator` for methods
+that ``yield``. The override applies to calls made through the same client while the
+method runs; a ``@graceful`` method called from another replaces the outer override while
+it runs (no stacking).
+"""
+
+_GENERATOR_DOC = """:func:`graceful` for generator methods (paginating ``yield`` loops).
+
+The override is in force while the generator runs, and switched off each time it yields,
+so the consumer's own calls between two items use their own settings. ``send()``,
+``throw()`` and ``close()`` reach the method as usual.
+"""
+
+if t.TYPE_CHECKING:  # type checkers see Settings' own keywords on both decorators
+    from typing_extensions import ParamSpec
+
+    _P = ParamSpec("_P")
+
+    def _typed(settings_cls: t.Callable[_P, Settings]) -> t.Callable[_P, t.Callable[[F], F]]: ...
+
+    graceful = _typed(Settings)
+    graceful_generator = _typed(Settings)
+else:
+    graceful = _factory(False, "graceful", _GRACEFUL_DOC)
+    graceful_generator = _factory(True, "graceful_generator", _GENERATOR_DOC)

@@ -39,7 +39,8 @@ def _callable(name: str, value: t.Any) -> t.Any:
 class Paginator(t.Generic[P]):
     """Base class: iteration, items, reset. Subclasses say how to fetch and advance.
 
-    :param fetch: returns one page for the keyword arguments the subclass passes.
+    :param fetch: returns one page for the keyword arguments the subclass passes (gracy's
+        name ``gracy_func=`` is accepted by the subclasses).
     :param has_next: ``(page) -> bool``; ``False`` ends the walk after that page.
     :param items: ``(page) -> iterable`` of the page's items (for :meth:`items` and for
         the short-page rule).
@@ -115,6 +116,15 @@ class Paginator(t.Generic[P]):
         self.done = False
 
 
+def _fetch_of(fetch: t.Any, gracy_func: t.Any) -> t.Any:
+    """``fetch``, or gracy's name for it, ``gracy_func`` (one of the two)."""
+    if gracy_func is not None:
+        if fetch is not None:
+            raise ConfigurationError("gracy_func is gracy's name for fetch; give one")
+        return gracy_func
+    return fetch
+
+
 class OffsetPaginator(Paginator[P]):
     """``fetch(offset=o, limit=page_size)`` for o = start, start + page_size, ...
 
@@ -127,12 +137,12 @@ class OffsetPaginator(Paginator[P]):
     Without ``has_next``, a page with fewer than ``page_size`` items (``items=``) is the last.
     """
 
-    def __init__(self, fetch: t.Callable[..., P], *, page_size: int, offset: int = 0,
+    def __init__(self, fetch: t.Optional[t.Callable[..., P]] = None,
+                 has_next: t.Optional[t.Callable[[P], bool]] = None, *, page_size: int, offset: int = 0,
                  offset_param: str = "offset", limit_param: str = "limit",
-                 has_next: t.Optional[t.Callable[[P], bool]] = None,
                  items: t.Optional[t.Callable[[P], t.Iterable[t.Any]]] = None,
-                 max_pages: t.Optional[int] = None) -> None:
-        super().__init__(fetch, has_next=has_next, items=items, max_pages=max_pages)
+                 max_pages: t.Optional[int] = None, gracy_func: t.Optional[t.Callable[..., P]] = None) -> None:
+        super().__init__(_fetch_of(fetch, gracy_func), has_next=has_next, items=items, max_pages=max_pages)
         self.page_size = _positive_int("page_size", page_size)
         self.start = _positive_int("offset", offset, 0)
         self.offset = self.start
@@ -164,12 +174,13 @@ class PageNumberPaginator(Paginator[P]):
     :param size_param: the keyword for the page size (default ``"page_size"``).
     """
 
-    def __init__(self, fetch: t.Callable[..., P], *, first_page: int = 1, page_size: t.Optional[int] = None,
+    def __init__(self, fetch: t.Optional[t.Callable[..., P]] = None, *, first_page: int = 1,
+                 page_size: t.Optional[int] = None,
                  page_param: str = "page", size_param: str = "page_size",
                  has_next: t.Optional[t.Callable[[P], bool]] = None,
                  items: t.Optional[t.Callable[[P], t.Iterable[t.Any]]] = None,
-                 max_pages: t.Optional[int] = None) -> None:
-        super().__init__(fetch, has_next=has_next, items=items, max_pages=max_pages)
+                 max_pages: t.Optional[int] = None, gracy_func: t.Optional[t.Callable[..., P]] = None) -> None:
+        super().__init__(_fetch_of(fetch, gracy_func), has_next=has_next, items=items, max_pages=max_pages)
         self.first_page = _positive_int("first_page", first_page, 0)
         self.page = self.first_page
         self.page_size = None if page_size is None else _positive_int("page_size", page_size)
@@ -204,11 +215,11 @@ class CursorPaginator(Paginator[P]):
     :param first_cursor: the cursor of the first page (default ``None``).
     """
 
-    def __init__(self, fetch: t.Callable[..., P], *, next_cursor: t.Callable[[P], t.Any],
+    def __init__(self, fetch: t.Optional[t.Callable[..., P]] = None, *, next_cursor: t.Callable[[P], t.Any],
                  cursor_param: str = "cursor", first_cursor: t.Any = None,
                  items: t.Optional[t.Callable[[P], t.Iterable[t.Any]]] = None,
-                 max_pages: t.Optional[int] = None) -> None:
-        super().__init__(fetch, items=items, max_pages=max_pages)
+                 max_pages: t.Optional[int] = None, gracy_func: t.Optional[t.Callable[..., P]] = None) -> None:
+        super().__init__(_fetch_of(fetch, gracy_func), items=items, max_pages=max_pages)
         if not callable(next_cursor):
             raise ConfigurationError(f"CursorPaginator: next_cursor must be callable, got {next_cursor!r}")
         self.next_cursor = next_cursor

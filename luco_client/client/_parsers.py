@@ -7,15 +7,21 @@ from dataclasses import replace
 
 from luco_client.client._config import is_exception_class
 from luco_client.client._context import RequestContext
-from luco_client.client._errors import UserDefinedError, render_message
+from luco_client.client._errors import UserDefinedError
 from luco_client.client._policy import accepts, rejection
 from luco_client.errors import ConfigurationError, HTTPStatusError
+from luco_client.events import render_template
 from luco_client.transport import status_error
 
 if t.TYPE_CHECKING:
     import requests
 
 __all__ = ["entry_for", "handle_response", "user_error", "mapped_status_error", "NO_ENTRY"]
+
+def _parser_of(settings: t.Any) -> t.Optional[t.Mapping[t.Union[str, int], t.Any]]:
+    """The merged parser mapping (the field's check makes a bare callable a mapping)."""
+    return t.cast(t.Optional[t.Mapping[t.Union[str, int], t.Any]], settings.parser)
+
 
 #: :func:`entry_for` found no parser entry.
 NO_ENTRY: t.Any = object()
@@ -51,7 +57,7 @@ def user_error(cls: t.Type[BaseException], context: RequestContext, *, status: i
         return cls(cls.format_message(fields), status=status, reason=reason, body_excerpt=body_excerpt,
                    headers=headers, method=context.method, url=context.url, attempts=attempts, elapsed=elapsed,
                    url_template=context.url_template, endpoint_args=dict(context.endpoint_args))
-    message = render_message(UserDefinedError.BASE_MESSAGE, fields)
+    message = render_template(UserDefinedError.BASE_MESSAGE, fields)
     try:
         return cls(message)
     except Exception as exc:  # a constructor that wants other arguments
@@ -63,7 +69,7 @@ def user_error(cls: t.Type[BaseException], context: RequestContext, *, status: i
 def mapped_status_error(error: HTTPStatusError, context: RequestContext) -> t.Optional[BaseException]:
     """For an error the transport raised (retries exhausted on 503, ...): the parser's
     exception class for that status, built, or ``None`` when the parser maps none."""
-    entry = entry_for(context.settings.parser, error.status, use_default=False)
+    entry = entry_for(_parser_of(context.settings), error.status, use_default=False)
     if not is_exception_class(entry):
         return None
     return user_error(entry, context, status=error.status, reason=error.reason, url=error.url,
@@ -77,19 +83,20 @@ def handle_response(response: requests.Response, context: RequestContext) -> t.A
     1. an exception class mapped to this exact status (or its class) is raised, whether
        or not the status policy accepts the status;
     2. a status the policy refuses raises the typed
-       :class:`~luco_client.errors.HTTPStatusError` of its status;
+       :class:`~luco_client.errors.HTTPStatusError` of its status, unless the retry
+       policy passed the failure on (``on_exhausted="return"``, gracy's ``"pass"``);
     3. the parser entry (exact, class, ``"default"``) is applied: a callable is called
        with the response, ``None`` gives ``None``, an exception class is raised, any other
        value is returned; without an entry the response itself is returned.
     """
     settings = context.settings
     status = response.status_code
-    specific = entry_for(settings.parser, status, use_default=False)
+    specific = entry_for(_parser_of(settings), status, use_default=False)
     if is_exception_class(specific):
         raise _from_response(specific, response, context)
-    if not accepts(settings, status):
+    if not accepts(settings, status) and not getattr(response, "luco_passed", False):
         raise status_error(response, message=rejection(settings, status))
-    entry = specific if specific is not NO_ENTRY else entry_for(settings.parser, status)
+    entry = specific if specific is not NO_ENTRY else entry_for(_parser_of(settings), status)
     if entry is NO_ENTRY:
         return response
     if entry is None:

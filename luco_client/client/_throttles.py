@@ -25,13 +25,14 @@ def instance_copy(throttle: Throttle) -> Throttle:
 class InstanceThrottles:
     """The throttles of one client instance, copied from the declared ones on first use."""
 
-    def __init__(self, owned_throttles: t.Iterable[Throttle]) -> None:
+    def __init__(self, owned_throttles: t.Iterable[t.Any]) -> None:
         self._owned = {id(th): th for th in owned_throttles}  # given to the constructor: used as is
         self._copies: t.Dict[int, t.Tuple[Throttle, Throttle]] = {}
         self._lock = threading.Lock()
 
-    def throttle_for(self, declared: t.Optional[Throttle]) -> t.Optional[Throttle]:
-        """The throttle this client instance uses for a declared one."""
+    def throttle_for(self, declared: t.Any) -> t.Optional[Throttle]:
+        """The throttle this client instance uses for a declared one (a merged setting:
+        a Throttle or None)."""
         if declared is None or id(declared) in self._owned or not isinstance(declared.backend, MemoryBackend):
             return declared
         with self._lock:

@@ -16,9 +16,14 @@ from __future__ import annotations
 import typing as t
 
 from luco_client.client._config import Settings
+from luco_client.errors import ConfigurationError
 
-if t.TYPE_CHECKING:
-    from luco_client.client._caller import Caller
+
+class Caller(t.Protocol):
+    """What a verb calls: a client or namespace (see :class:`luco_client.client.Caller`)."""
+
+    def _luco_call(self, method: str, endpoint: t.Any, endpoint_args: t.Optional[t.Mapping[str, t.Any]],
+                   settings: t.Optional[Settings], request_kwargs: t.Dict[str, t.Any]) -> t.Any: ...
 
 __all__ = ["Verb", "BoundVerb", "TypedVerb"]
 
@@ -57,7 +62,15 @@ class BoundVerb:
         :param settings: :class:`Settings` for this call only (the "call" level, highest).
         :param request_kwargs: other ``requests`` arguments (``files``, ``cookies``,
             ``stream``, ``allow_redirects``...); ``timeout=`` sets the call's timeout.
+            httpx's (gracy's) ``content=`` and ``follow_redirects=`` are accepted for
+            ``data=`` and ``allow_redirects=``.
         """
+        if "content" in request_kwargs:
+            if data is not None:
+                raise ConfigurationError("content= is httpx's name for data=; give one")
+            data = request_kwargs.pop("content")
+        if "follow_redirects" in request_kwargs:
+            request_kwargs.setdefault("allow_redirects", request_kwargs.pop("follow_redirects"))
         return self._caller._luco_call(self.method, endpoint, endpoint_args, settings,
                                        dict(request_kwargs, params=params, json=json, data=data, headers=headers))
 

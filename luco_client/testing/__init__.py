@@ -5,6 +5,7 @@ Usable in your own tests: ``pip install luco-client`` registers the pytest plugi
 ``fake_clock``, ``workflows_server`` and ``dcipher_env`` fixtures.
 """
 
+from luco_client._public import publish
 from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
@@ -57,3 +58,5 @@ __all__ = [
     "DEFAULT_API_KEY",
     "StorageServer",
 ]
+
+publish(__name__, globals())

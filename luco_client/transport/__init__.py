@@ -7,7 +7,7 @@ Public names::
     GracefulRetry        retry policy (urllib3 Retry subclass)
     Throttle, ThrottleRule, MemoryBackend, SQLiteBackend, RedisBackend
     ConcurrencyLimit
-    Timeout, CallOptions, INHERIT, BodyConsumer
+    Timeout, CallSettings, CallOptions, UNSET, BodyConsumer   per-call settings (INHERIT: UNSET's old name)
     DownloadProgress, DownloadResult    GracefulSession.download()
     GracefulResponse                    the response type (streamed bodies stay accounted for)
     BearerTokenAuth, AccessToken, ApiKeyAuth
@@ -16,12 +16,21 @@ Public names::
     Replay, ReplayStorage, SQLiteReplayStorage, JSONDirReplayStorage, RedisReplayStorage
 """
 
+from luco_client._public import publish
 from luco_client.transport._adapter import GracefulAdapter
 from luco_client.transport._auth import AccessToken, ApiKeyAuth, BearerTokenAuth
 from luco_client.transport._concurrency import ConcurrencyLimit
 from luco_client.transport._download import DownloadProgress, DownloadResult
 from luco_client.transport._hooks import AttemptHook, AttemptInfo, RetryState, bypass
-from luco_client.transport._options import DEFAULT_TIMEOUT, INHERIT, BodyConsumer, CallOptions, Timeout
+from luco_client.transport._options import (
+    DEFAULT_TIMEOUT,
+    INHERIT,
+    UNSET,
+    BodyConsumer,
+    CallOptions,
+    CallSettings,
+    Timeout,
+)
 from luco_client.transport._replay import (
     JSONDirReplayStorage,
     RedisReplayStorage,
@@ -30,7 +39,13 @@ from luco_client.transport._replay import (
     SQLiteReplayStorage,
 )
 from luco_client.transport._responses import raise_for_status, status_error
-from luco_client.transport._retry import DEFAULT_RETRY_ON, SAFE_METHODS, GracefulRetry
+from luco_client.transport._retry import (
+    DEFAULT_RETRY_ON,
+    SAFE_METHODS,
+    GracefulRetry,
+    OverrideRetryOn,
+    parse_retry_after,
+)
 from luco_client.transport._session import GracefulPreparedRequest, GracefulSession, attempts_of
 from luco_client.transport._streams import GracefulResponse
 from luco_client.transport._throttle import (
@@ -47,6 +62,8 @@ __all__ = [
     "GracefulPreparedRequest",
     "GracefulAdapter",
     "GracefulRetry",
+    "OverrideRetryOn",
+    "parse_retry_after",
     "DEFAULT_RETRY_ON",
     "SAFE_METHODS",
     "Throttle",
@@ -59,6 +76,8 @@ __all__ = [
     "Timeout",
     "DEFAULT_TIMEOUT",
     "CallOptions",
+    "CallSettings",
+    "UNSET",
     "INHERIT",
     "BodyConsumer",
     "DownloadProgress",
@@ -80,3 +99,5 @@ __all__ = [
     "JSONDirReplayStorage",
     "RedisReplayStorage",
 ]
+
+publish(__name__, globals())

@@ -9,19 +9,20 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
+from luco_client._fields import UNSET
 from luco_client._redact import redact_url
 from luco_client.errors import ConfigurationError, ReplayMissError
 from luco_client.events import LogEvent, LogLevel, RedactingFilter
 from luco_client.stats import Stats
-from luco_client.transport._call import CallRunner
+from luco_client.transport._attempts import CallRunner
 from luco_client.transport._compat import NO_RETRY, ensure_complete_body
 from luco_client.transport._concurrency import ConcurrencyGate, ConcurrencyLimit
 from luco_client.transport._hooks import PauseBoard, check_hooks
-from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, INHERIT, CallOptions, Timeout
+from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, CallOptions, CallSettings, Timeout
 from luco_client.transport._replay import Replay
 from luco_client.transport._retry import GracefulRetry
 from luco_client.transport._streams import GracefulResponse
-from luco_client.transport._throttle import Throttle
+from luco_client.transport._throttle import Throttle, ThrottleRule
 from luco_client.transport._wire import TRACKED_POOLS
 
 __all__ = ["GracefulAdapter"]
@@ -58,8 +59,10 @@ class GracefulAdapter(HTTPAdapter):
     failure, under the retry-safety rule.
 
     :param retry: the default policy; ``None`` disables retries. Default ``GracefulRetry()``.
-    :param throttle: a :class:`Throttle`, or ``None`` (default) for no client-side limit.
-    :param concurrency: one or several :class:`ConcurrencyLimit` (global and per pattern).
+    :param throttle: a :class:`Throttle` (or rules), or ``None`` (default) for no
+        client-side limit. gracy's ``throttling=`` is accepted too.
+    :param concurrency: one or several :class:`ConcurrencyLimit` (global and per pattern),
+        or a number of global slots. gracy's ``concurrent_requests=`` is accepted too.
     :param timeout: default :class:`Timeout` (connect 5 s, read 30 s); a call's requests
         ``timeout=`` or ``CallOptions.timeout`` overrides it. Never infinite.
     :param idempotency_header: a header name such as ``"Idempotency-Key"``. When set, each
@@ -81,9 +84,9 @@ class GracefulAdapter(HTTPAdapter):
     def __init__(
         self,
         *,
-        retry: t.Optional[GracefulRetry] = INHERIT,
-        throttle: t.Optional[Throttle] = None,
-        concurrency: t.Union[ConcurrencyLimit, t.Sequence[ConcurrencyLimit], None] = None,
+        retry: t.Optional[GracefulRetry] = UNSET,
+        throttle: t.Union[Throttle, ThrottleRule, t.Sequence[ThrottleRule], None] = None,
+        concurrency: t.Union[int, ConcurrencyLimit, t.Sequence[ConcurrencyLimit], None] = None,
         timeout: t.Union[Timeout, float, t.Tuple[float, float], None] = None,
         idempotency_header: t.Optional[str] = None,
         validators: t.Sequence[t.Callable[[requests.Response], None]] = (),
@@ -97,18 +100,24 @@ class GracefulAdapter(HTTPAdapter):
         pool_connections: int = 10,
         pool_maxsize: t.Optional[int] = None,
         pool_block: bool = False,
+        throttling: t.Any = UNSET,
+        concurrent_requests: t.Any = UNSET,
     ) -> None:
-        if retry is not None and retry is not INHERIT and not isinstance(retry, GracefulRetry):
-            raise ConfigurationError(f"retry must be a GracefulRetry or None, got {type(retry).__name__}")
-        if throttle is not None and not isinstance(throttle, Throttle):
-            raise ConfigurationError(f"throttle must be a Throttle or None, got {type(throttle).__name__}")
-        limits = [concurrency] if isinstance(concurrency, ConcurrencyLimit) else list(concurrency or ())
-        if not all(isinstance(limit, ConcurrencyLimit) for limit in limits):
-            raise ConfigurationError("concurrency takes ConcurrencyLimit objects")
-        self.retry: t.Optional[GracefulRetry] = GracefulRetry(clock=clock) if retry is INHERIT else retry
-        self.throttle = throttle
+        if throttling is not UNSET:  # gracy's spellings
+            if throttle is not None:
+                raise ConfigurationError("throttling= is another name for throttle=; give one")
+            throttle = throttling
+        if concurrent_requests is not UNSET:
+            if concurrency is not None:
+                raise ConfigurationError("concurrent_requests= is another name for concurrency=; give one")
+            concurrency = concurrent_requests
+        #: The session's own settings (the lowest layer of every call's merge).
+        self.defaults = CallSettings(
+            retry=GracefulRetry(clock=clock) if retry is UNSET else retry, timeout=timeout, deadline=None,
+            idempotent=None, validators=tuple(validators), throttling=throttle, concurrent_requests=concurrency or (),
+            log_request=log_request, log_response=log_response, log_errors=log_errors)
+        limits = t.cast(t.Tuple[ConcurrencyLimit, ...], self.defaults.concurrent_requests or ())
         self.gate = ConcurrencyGate(limits)
-        self.timeout = Timeout.coerce(timeout, DEFAULT_TIMEOUT)
         self.idempotency_header = idempotency_header
         self.validators = tuple(validators)
         self.hooks = check_hooks(hooks, "GracefulAdapter")
@@ -117,9 +126,6 @@ class GracefulAdapter(HTTPAdapter):
             raise ConfigurationError(f"replay must be a Replay or None, got {type(replay).__name__}")
         self.replay = replay
         self.stats = stats if stats is not None else Stats()
-        self.log_request = log_request
-        self.log_response = log_response
-        self.log_errors = log_errors
         self.clock = clock
         if pool_maxsize is None:
             global_limits = [limit.limit for limit in limits if limit.pattern is None]
@@ -127,6 +133,25 @@ class GracefulAdapter(HTTPAdapter):
         _scrub_urllib3_logs()
         super().__init__(pool_connections=pool_connections, pool_maxsize=pool_maxsize,
                          max_retries=NO_RETRY, pool_block=pool_block)
+
+    # The session-level settings, read from (and written to) ``defaults``.
+    retry = property(lambda self: self.defaults.retry,
+                     lambda self, value: self._set_default(retry=value), doc="The default retry policy.")
+    throttle = property(lambda self: self.defaults.throttling,
+                        lambda self, value: self._set_default(throttling=value), doc="The default throttle.")
+    timeout = property(lambda self: self.defaults.timeout or DEFAULT_TIMEOUT,
+                       lambda self, value: self._set_default(timeout=value), doc="The default timeout.")
+    validators = property(lambda self: self.defaults.validators or (),
+                          lambda self, value: self._set_default(validators=tuple(value)), doc="The default validators.")
+    log_request = property(lambda self: self.defaults.log_request,
+                           lambda self, value: self._set_default(log_request=value), doc="The request event.")
+    log_response = property(lambda self: self.defaults.log_response,
+                            lambda self, value: self._set_default(log_response=value), doc="The response event.")
+    log_errors = property(lambda self: self.defaults.log_errors,
+                          lambda self, value: self._set_default(log_errors=value), doc="The failure event.")
+
+    def _set_default(self, **change: t.Any) -> None:
+        self.defaults = self.defaults.replace(**change)
 
     def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
         """Hold the attempts of this adapter for ``seconds`` from now: all of them, or those

@@ -24,6 +24,7 @@ class ConcurrencyLimit:
         the limit to every request of the session.
     :param log_limit_reached: event when an attempt must wait for a slot (default DEBUG).
     :param log_limit_freed: event when a waiting attempt gets its slot (default DEBUG).
+    :param uurl_pattern: gracy's name for ``url_pattern``.
 
     A slot is held for one attempt only (never across retry sleeps), so a call waiting to
     retry never blocks others. This object is a description; each adapter keeps its own
@@ -40,7 +41,12 @@ class ConcurrencyLimit:
         *,
         log_limit_reached: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
         log_limit_freed: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
+        uurl_pattern: t.Union[str, t.Pattern[str], None] = None,
     ) -> None:
+        if uurl_pattern is not None:  # gracy's name (matched here against the URL)
+            if url_pattern is not None:
+                raise ConfigurationError("ConcurrencyLimit: uurl_pattern is gracy's name for url_pattern; give one")
+            url_pattern = uurl_pattern
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ConfigurationError(f"ConcurrencyLimit: limit must be an integer >= 1, got {limit!r}")
         try:
@@ -104,13 +110,13 @@ class ConcurrencyGate:
                 continue
             if not sem.acquire(blocking=False):
                 emit(log, limit.log_limit_reached, EventKind.CONCURRENCY_REACHED, fields,
-                     CONCURRENCY_LIMIT=limit.limit)
+                     CONCURRENCY_LIMIT=limit.limit, CONCURRENT_REQUESTS=limit.limit)
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 if not sem.acquire(timeout=remaining):
                     self.release(taken)
                     raise SlotTimeout(limit)
                 emit(log, limit.log_limit_freed, EventKind.CONCURRENCY_FREED, fields,
-                     CONCURRENCY_LIMIT=limit.limit)
+                     CONCURRENCY_LIMIT=limit.limit, CONCURRENT_REQUESTS=limit.limit)
             taken.append(sem)
         return taken
 

@@ -46,7 +46,12 @@ from luco_client.transport._responses import raise_for_status
 
 if t.TYPE_CHECKING:
     from luco_client.errors import AttemptRecord
-    from luco_client.transport._session import GracefulSession
+
+
+class _Session(t.Protocol):
+    """What a download needs of its session (a :class:`GracefulSession`)."""
+
+    def request(self, method: str, url: t.Any, *args: t.Any, **kwargs: t.Any) -> requests.Response: ...
 
 __all__ = ["DownloadProgress", "DownloadResult", "FileSink", "download"]
 
@@ -269,7 +274,7 @@ class FileSink:
 
 
 def download(
-    session: GracefulSession,
+    session: _Session,
     url: str,
     dest: t.Union[str, os.PathLike],
     *,

@@ -69,6 +69,32 @@ class RetryState(t.NamedTuple):
     delay: float
     cause: t.Optional[str]
 
+    # gracy's GracefulRetryState names
+    @property
+    def cur_attempt(self) -> int:
+        """Retries made so far (gracy counts retries, not attempts): ``attempt - 1``."""
+        return self.attempt - 1
+
+    @property
+    def success(self) -> bool:
+        """Whether the attempt succeeded."""
+        return self.cause is None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the attempt failed."""
+        return self.cause is not None
+
+    @property
+    def can_retry(self) -> bool:
+        """gracy's name for :attr:`will_retry`."""
+        return self.will_retry
+
+    @property
+    def cant_retry(self) -> bool:
+        """``not will_retry``."""
+        return not self.will_retry
+
 
 class AttemptHook(t.Protocol):
     """An object with ``before`` and/or ``after`` (both optional)."""

@@ -1,4 +1,12 @@
-"""Per-call settings and timeouts, as frozen values."""
+"""Per-call settings and timeouts, as frozen values.
+
+:class:`CallSettings` is the one declaration of the settings a call can carry (retry,
+timeout, deadline, idempotency, validators, throttle, concurrency limits, log events):
+:class:`CallOptions` (one call through a session) and the client layer's
+:class:`~luco_client.client.Settings` (which adds the status policy and parsers) are
+derived from it, so both take the same keywords (and the same gracy spellings), check
+values the same way and merge the same way (:func:`luco_client._fields.layered`).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +14,19 @@ import math
 import typing as t
 from dataclasses import dataclass
 
+from luco_client._fields import UNSET, SettingsBase, setting, settings_class
 from luco_client.errors import ConfigurationError
 from luco_client.events import LogEvent
 from luco_client.transport._concurrency import ConcurrencyLimit
 from luco_client.transport._hooks import check_hooks
 from luco_client.transport._retry import GracefulRetry
-from luco_client.transport._throttle import Throttle
+from luco_client.transport._throttle import Throttle, ThrottleRule
 
-__all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallOptions", "INHERIT", "BodyConsumer"]
-
-
-class _Inherit:
-    """Sentinel: take the setting from the adapter (as opposed to ``None`` = disable)."""
-
-    _instance: t.Optional[_Inherit] = None
-
-    def __new__(cls) -> _Inherit:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "INHERIT"
-
-    def __reduce__(self) -> str:
-        return "INHERIT"
+__all__ = ["Timeout", "DEFAULT_TIMEOUT", "CallSettings", "CallOptions", "UNSET", "INHERIT", "BodyConsumer"]
 
 
-#: Use the adapter's (or session's) setting.
-INHERIT: t.Any = _Inherit()
+#: The old name of :data:`UNSET` in the transport: "take the session's setting".
+INHERIT: t.Any = UNSET
 
 
 def _positive(name: str, value: t.Any) -> float:
@@ -111,102 +103,196 @@ class BodyConsumer(t.Protocol):
     def consume(self, response: t.Any) -> None: ...
 
 
-@dataclass(frozen=True)
-class CallOptions:
-    """Settings for one logical call, passed as ``session.get(url, options=CallOptions(...))``.
+
+# --------------------------------------------------------------------------- field checks
+# Each takes ("Owner: field", value) and returns the normalised value, or raises
+# ConfigurationError naming the owner and the field.
+
+
+def _retry(name: str, value: t.Any) -> t.Optional[GracefulRetry]:
+    if value is not None and not isinstance(value, GracefulRetry):
+        raise ConfigurationError(f"{name} must be a GracefulRetry or None, got {value!r}")
+    return value
+
+
+def _timeout(name: str, value: t.Any) -> t.Optional[Timeout]:
+    if value is None:
+        return None
+    try:
+        return Timeout.coerce(value, DEFAULT_TIMEOUT)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{name}: {exc.message}") from None
+
+
+def _deadline(name: str, value: t.Any) -> t.Optional[float]:
+    if value is None:
+        return None
+    return _positive(name, value)
+
+
+def _idempotent(name: str, value: t.Any) -> t.Optional[bool]:
+    if value is not None and not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True, False or None, got {value!r}")
+    return value
+
+
+def _validators(name: str, value: t.Any) -> t.Optional[t.Tuple[Validator, ...]]:
+    """Callables, or objects with a ``check(response)`` method (their ``check`` is used)."""
+    if value is None:
+        return None
+    single = callable(value) or callable(getattr(value, "check", None))
+    items = [value] if single and not isinstance(value, (list, tuple)) else value
+    try:
+        validators = tuple(items)
+    except TypeError:
+        raise ConfigurationError(f"{name} takes a validator or a sequence of them, got {value!r}") from None
+    checked = []
+    for validator in validators:
+        check = getattr(validator, "check", None)
+        if callable(check):
+            checked.append(check)
+        elif callable(validator):
+            checked.append(validator)
+        else:
+            raise ConfigurationError(f"{name}: a validator must be callable or have a check(response) method, "
+                                     f"got {validator!r}")
+    return tuple(checked)
+
+
+def _throttling(name: str, value: t.Any) -> t.Optional[Throttle]:
+    if value is None or isinstance(value, Throttle):
+        return value
+    if isinstance(value, ThrottleRule) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(r, ThrottleRule) for r in value)):
+        return Throttle(value)
+    raise ConfigurationError(f"{name} takes a Throttle, a ThrottleRule or a list of them, got {value!r}")
+
+
+def _concurrency(name: str, value: t.Any) -> t.Optional[t.Tuple[ConcurrencyLimit, ...]]:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (ConcurrencyLimit(value),)
+    if isinstance(value, ConcurrencyLimit):
+        return (value,)
+    try:
+        limits = tuple(value)
+    except TypeError:
+        limits = (value,)
+    if not all(isinstance(limit, ConcurrencyLimit) for limit in limits):
+        raise ConfigurationError(f"{name} takes a number of slots, a ConcurrencyLimit or a list of them "
+                                 f"(empty for none), got {value!r}")
+    return limits
+
+
+def _log_event(name: str, value: t.Any) -> t.Optional[LogEvent]:
+    if value is None or isinstance(value, LogEvent):
+        return value
+    raise ConfigurationError(f"{name} must be a LogEvent or None, got {value!r}")
+
+
+RetryArg = t.Optional[GracefulRetry]
+TimeoutArg = t.Union[Timeout, float, t.Tuple[float, float], None]
+ValidatorsArg = t.Union[Validator, t.Any, t.Sequence[t.Any], None]
+ThrottleArg = t.Union[Throttle, ThrottleRule, t.Sequence[ThrottleRule], None]
+ConcurrencyArg = t.Union[int, ConcurrencyLimit, t.Sequence[ConcurrencyLimit], None]
+LogArg = t.Optional[LogEvent]
+
+
+@settings_class
+class CallSettings(SettingsBase):
+    """The settings one call can carry, declared once (see the module docstring).
+
+    Every field defaults to *unset* (:data:`UNSET`): it inherits from the layer below
+    (the session's own settings, or the client layer's precedence chain); ``None``
+    disables what a lower layer set.
+
+    :param retry: a :class:`~luco_client.transport.GracefulRetry`; ``None`` = one attempt.
+    :param timeout: a :class:`Timeout`, seconds, or ``(connect, read)`` seconds; ``None``:
+        the default (connect 5 s, read 30 s). Never infinite.
+    :param deadline: seconds for the whole call (attempts, throttle waits, sleeps and the
+        body); ``None``: the retry policy's deadline, if any.
+    :param idempotent: ``True``/``False`` declares the call safe/unsafe to repeat;
+        ``None`` decides by HTTP method and idempotency key.
+    :param validators: callables ``(response) -> None`` (or objects with a
+        ``check(response)`` method) that raise to reject a successful response; a
+        rejection is a failed attempt, retried when ``retry_on`` names its exception.
+    :param throttling: a :class:`~luco_client.transport.Throttle`, a
+        :class:`~luco_client.transport.ThrottleRule` or a list of rules; ``None`` = no
+        throttle. (Also accepted as ``throttle=``.)
+    :param concurrent_requests: slots (an int), a
+        :class:`~luco_client.transport.ConcurrencyLimit` or a list of them (empty: none);
+        ``None`` = no limit. (Also accepted as ``concurrency=``.)
+    :param log_request: event before each attempt; ``None`` = silent.
+    :param log_response: event after each response; ``None`` = silent.
+    :param log_errors: event after each failed attempt; ``None`` = silent.
+    """
+
+    retry: RetryArg = setting(default=UNSET, check=_retry)
+    timeout: TimeoutArg = setting(default=UNSET, check=_timeout)
+    deadline: t.Optional[float] = setting(default=UNSET, check=_deadline)
+    idempotent: t.Optional[bool] = setting(default=UNSET, check=_idempotent)
+    validators: ValidatorsArg = setting(default=UNSET, check=_validators)
+    throttling: ThrottleArg = setting(default=UNSET, check=_throttling, aliases=("throttle",))
+    concurrent_requests: ConcurrencyArg = setting(default=UNSET, check=_concurrency, aliases=("concurrency",))
+    log_request: LogArg = setting(default=UNSET, check=_log_event)
+    log_response: LogArg = setting(default=UNSET, check=_log_event)
+    log_errors: LogArg = setting(default=UNSET, check=_log_event)
+
+
+def _template(name: str, value: t.Any) -> t.Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def _statuses(name: str, value: t.Any) -> t.FrozenSet[int]:
+    try:
+        return frozenset(int(s) for s in value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} takes status codes, got {value!r}") from None
+
+
+def _hooks(name: str, value: t.Any) -> t.Tuple[t.Any, ...]:
+    return check_hooks(value, name)
+
+
+def _consumer(name: str, value: t.Any) -> t.Optional[BodyConsumer]:
+    if value is not None and not (callable(getattr(value, "prepare", None)) and callable(getattr(value, "consume",
+                                                                                                   None))):
+        raise ConfigurationError(f"{name} needs prepare() and consume() methods, got {value!r}")
+    return value
+
+
+@settings_class
+class CallOptions(CallSettings):
+    """One call's settings and wiring, passed as ``session.get(url, options=CallOptions(...))``.
+
+    Takes every :class:`CallSettings` keyword (unset ones use the session's), plus:
 
     :param url_template: the URL before formatting (``https://h/pokemon/{NAME}``): the
-        stats key and the UURL/UENDPOINT placeholders. Default: derived from the URL, with
-        numeric and id-like path segments replaced by ``{id}``.
-    :param idempotent: declare the call safe (``True``) or unsafe (``False``) to repeat;
-        ``None`` (default) decides by method and idempotency key.
-    :param retry: a :class:`~luco_client.transport.GracefulRetry` for this call, ``None``
-        for a single attempt, or :data:`INHERIT` (default) for the adapter's.
-    :param timeout: a :class:`Timeout` for this call (requests' ``timeout=`` wins if given).
-    :param deadline: seconds for the whole call; overrides the retry policy's deadline.
-    :param validators: callables ``(response) -> None`` that raise to reject a successful
-        response (error statuses are failures already and skip them); a rejection is a failed
-        attempt and can drive retries through ``retry_on``.
+        stats key and the UURL placeholder. Default: derived from the URL, with numeric
+        and id-like path segments replaced by ``{id}``.
+    :param endpoint: the endpoint path as declared, formatted (``/pokemon/pikachu``): the
+        ENDPOINT placeholder. Default: the URL's path.
+    :param endpoint_template: the endpoint path as declared (``/pokemon/{NAME}``): the
+        UENDPOINT placeholder. Default: the URL template's path.
     :param success_statuses: statuses counted as success besides 1xx-3xx (e.g. ``{404}``
         for a lookup that may miss). They are never retried.
     :param hooks: objects with ``before(info)`` / ``after(info, result, retry)`` methods,
-        called around every attempt of this call (after the adapter's own hooks); see
+        called around every attempt of this call (after the session's own hooks); see
         :mod:`luco_client.transport` (``AttemptInfo``, ``RetryState``, ``bypass``).
-    :param throttle: a :class:`~luco_client.transport.Throttle` that every attempt of this
-        call waits for instead of the adapter's, ``None`` for no throttle, or
-        :data:`INHERIT` (default) for the adapter's. Calls naming the same throttle share
-        its budget.
-    :param concurrency: the :class:`~luco_client.transport.ConcurrencyLimit` objects (one,
-        or a sequence; empty for none) this call's attempts take a slot of, instead of the
-        adapter's; :data:`INHERIT` (default) for the adapter's. Within one adapter, calls
-        naming the same limit object share its slots.
-    :param log_request: event logged before each attempt, ``None`` for none, or
-        :data:`INHERIT` (default) for the adapter's; likewise ``log_response`` and
-        ``log_errors``.
     :param consumer: a :class:`BodyConsumer` reading successful bodies inside the attempt
         (used by :meth:`GracefulSession.download`); pass ``stream=True`` with it. Default
         ``None``: the body is read into memory (or left to the caller with ``stream=True``).
     """
 
-    url_template: t.Optional[str] = None
-    idempotent: t.Optional[bool] = None
-    retry: t.Any = INHERIT
-    timeout: t.Optional[Timeout] = None
-    deadline: t.Optional[float] = None
-    validators: t.Tuple[Validator, ...] = ()
-    success_statuses: t.FrozenSet[int] = frozenset()
-    hooks: t.Tuple[t.Any, ...] = ()
-    throttle: t.Any = INHERIT
-    concurrency: t.Any = INHERIT
-    log_request: t.Any = INHERIT
-    log_response: t.Any = INHERIT
-    log_errors: t.Any = INHERIT
-    consumer: t.Optional[BodyConsumer] = None
-
-    def __post_init__(self) -> None:
-        if self.deadline is not None:
-            _positive("CallOptions: deadline", self.deadline)
-        if self.idempotent is not None and not isinstance(self.idempotent, bool):
-            raise ConfigurationError(f"CallOptions: idempotent must be True, False or None, got {self.idempotent!r}")
-        if self.url_template is not None and not isinstance(self.url_template, str):
-            raise ConfigurationError(f"CallOptions: url_template must be a string, got {self.url_template!r}")
-        if self.timeout is not None:
-            object.__setattr__(self, "timeout", Timeout.coerce(self.timeout, DEFAULT_TIMEOUT))
-        retry = self.retry
-        if retry is not None and retry is not INHERIT and not isinstance(retry, GracefulRetry):
-            raise ConfigurationError(f"CallOptions: retry must be a GracefulRetry, None or INHERIT, got {retry!r}")
-        try:
-            validators = tuple(self.validators)
-            statuses = frozenset(int(s) for s in self.success_statuses)
-        except (TypeError, ValueError):
-            raise ConfigurationError("CallOptions: validators must be callables and success_statuses "
-                                     f"integers, got {self.validators!r} and {self.success_statuses!r}") from None
-        if not all(callable(v) for v in validators):
-            raise ConfigurationError("CallOptions: validators must be callables")
-        object.__setattr__(self, "validators", validators)
-        object.__setattr__(self, "success_statuses", statuses)
-        object.__setattr__(self, "hooks", check_hooks(self.hooks, "CallOptions"))
-        if self.throttle is not INHERIT and self.throttle is not None and not isinstance(self.throttle, Throttle):
-            raise ConfigurationError(
-                f"CallOptions: throttle must be a Throttle, None or INHERIT, got {self.throttle!r}")
-        if self.concurrency is not INHERIT:
-            limits = (self.concurrency,) if isinstance(self.concurrency, ConcurrencyLimit) else self.concurrency
-            try:
-                limits = tuple(limits or ())
-            except TypeError:
-                limits = (limits,)
-            if not all(isinstance(limit, ConcurrencyLimit) for limit in limits):
-                raise ConfigurationError(f"CallOptions: concurrency takes ConcurrencyLimit objects, got "
-                                         f"{self.concurrency!r}")
-            object.__setattr__(self, "concurrency", limits)
-        if self.consumer is not None and not (callable(getattr(self.consumer, "prepare", None))
-                                              and callable(getattr(self.consumer, "consume", None))):
-            raise ConfigurationError(f"CallOptions: consumer needs prepare() and consume() methods, got "
-                                     f"{self.consumer!r}")
-        for name in ("log_request", "log_response", "log_errors"):
-            event = getattr(self, name)
-            if event is not INHERIT and event is not None and not isinstance(event, LogEvent):
-                raise ConfigurationError(f"CallOptions: {name} must be a LogEvent, None or INHERIT, got {event!r}")
+    url_template: t.Optional[str] = setting(default=None, check=_template)
+    endpoint: t.Optional[str] = setting(default=None, check=_template)
+    endpoint_template: t.Optional[str] = setting(default=None, check=_template)
+    success_statuses: t.FrozenSet[int] = setting(default=frozenset(), check=_statuses)
+    hooks: t.Tuple[t.Any, ...] = setting(default=(), check=_hooks)
+    consumer: t.Optional[BodyConsumer] = setting(default=None, check=_consumer)
 
 
 DEFAULT_OPTIONS = CallOptions()

@@ -25,11 +25,12 @@ import random as _random
 import typing as t
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
-from luco_client.errors import ConfigurationError, Phase, TransportError
+from luco_client.errors import ConfigurationError, Phase, TransportError, status_error_class
 from luco_client.events import LogEvent, LogLevel
 from luco_client.transport._compat import MaxRetryError, Retry
 
-__all__ = ["GracefulRetry", "DEFAULT_RETRY_ON", "SAFE_METHODS", "Decision", "Action", "parse_retry_after"]
+__all__ = ["GracefulRetry", "OverrideRetryOn", "DEFAULT_RETRY_ON", "SAFE_METHODS", "Decision", "Action",
+           "parse_retry_after"]
 
 RetryOnItem = t.Union[int, t.Type[BaseException]]
 RetryOn = t.Union[None, RetryOnItem, t.Collection[RetryOnItem]]
@@ -77,6 +78,13 @@ def parse_retry_after(value: t.Optional[str], now: float) -> t.Optional[float]:
     return max(0.0, seconds)
 
 
+class OverrideRetryOn(t.NamedTuple):
+    """gracy's override value: ``overrides={503: OverrideRetryOn(delay=10)}`` is the same as
+    ``overrides={503: 10}`` (the base delay after that status, in seconds)."""
+
+    delay: float
+
+
 class Action(str, enum.Enum):
     """What the policy decided after a failed attempt."""
 
@@ -116,6 +124,12 @@ def _check_number(name: str, value: t.Any, minimum: float, allow_none: bool = Fa
         raise ConfigurationError(f"GracefulRetry: {name} must be a finite number >= {minimum}, got {value!r}")
 
 
+def _override_seconds(status: t.Any, value: t.Any) -> float:
+    seconds = getattr(value, "delay", value)  # OverrideRetryOn(delay=...) or seconds
+    _check_number(f"overrides[{status!r}]", seconds, 0)
+    return float(seconds)
+
+
 def _normalise_retry_on(retry_on: RetryOn) -> t.Optional[t.FrozenSet[RetryOnItem]]:
     if retry_on is None:
         return None
@@ -140,13 +154,19 @@ class GracefulRetry(Retry):
     :param jitter: up to this many random seconds added to each delay, so that clients do
         not retry in lockstep. Default 0.1.
     :param retry_on: status codes and exception classes (from :mod:`luco_client.errors`,
-        or a validator's exception) that trigger a retry; ``None`` means any failure.
+        or a validator's exception) that trigger a retry; ``None`` means any failure. An
+        exception class also covers the failed statuses whose typed error derives from it
+        (``retry_on=Exception`` retries a 500, ``NotFoundError`` a 404).
         Default :data:`DEFAULT_RETRY_ON`. The retry-safety rule always applies on top.
     :param overrides: ``{status: seconds}`` replacing ``delay`` as the base delay after
-        that status (the modifier still applies).
+        that status (the modifier still applies); gracy's ``OverrideRetryOn(delay=...)``
+        values are accepted.
     :param on_exhausted: ``"raise"`` (default) raises the typed error of the last failure;
-        ``"return"`` returns the last response instead (a transport failure still raises).
-        gracy's ``"break"``/``"pass"`` are accepted as aliases.
+        ``"return"`` returns the last response instead whenever the call ends with a
+        response (a failed status or a validator's rejection, retried or not), and the
+        client layer hands it to the parser as gracy's ``"pass"`` does; a failure without
+        a response still raises. gracy's ``"break"``/``"pass"`` are accepted as aliases,
+        and so is its keyword ``behavior=``.
     :param respect_retry_after: wait as long as the server's ``Retry-After`` (seconds or
         HTTP-date) says, instead of the computed delay. Default True.
     :param max_retry_after: longest ``Retry-After`` honoured, in seconds (default 120).
@@ -160,33 +180,40 @@ class GracefulRetry(Retry):
     :param clock: time source (tests inject a fake one).
     :param random: zero-argument callable returning a float in [0, 1), for the jitter.
 
-    Any other keyword goes to ``urllib3.util.Retry`` (used by :meth:`new`).
+    The first nine parameters take gracy's positional order (``GracefulRetry(1, 3)`` is
+    ``delay=1, max_attempts=3``); the others are keyword-only. Any other keyword goes to
+    ``urllib3.util.Retry`` (used by :meth:`new`).
     """
 
     DEFAULT_MAX_ATTEMPTS = 3
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - gracy's positional order, then ours
         self,
-        total: t.Any = _UNSET,
-        *,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         delay: float = 0.5,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         delay_modifier: float = 2.0,
+        retry_on: RetryOn = DEFAULT_RETRY_ON,
+        log_before: t.Optional[LogEvent] = LogEvent(LogLevel.INFO),
+        log_after: t.Optional[LogEvent] = None,
+        log_exhausted: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
+        behavior: t.Optional[str] = None,
+        overrides: t.Optional[t.Mapping[int, t.Any]] = None,
+        *,
+        total: t.Any = _UNSET,
         max_delay: float = 30.0,
         jitter: float = 0.1,
-        retry_on: RetryOn = DEFAULT_RETRY_ON,
-        overrides: t.Optional[t.Mapping[int, float]] = None,
         on_exhausted: str = "raise",
         respect_retry_after: bool = True,
         max_retry_after: float = 120.0,
         deadline: t.Optional[float] = None,
-        log_before: t.Optional[LogEvent] = LogEvent(LogLevel.INFO),
-        log_after: t.Optional[LogEvent] = None,
-        log_exhausted: t.Optional[LogEvent] = LogEvent(LogLevel.WARNING),
         clock: Clock = SYSTEM_CLOCK,
         random: t.Callable[[], float] = _random.random,
         **urllib3_kwargs: t.Any,
     ) -> None:
+        if behavior is not None:  # gracy's name for on_exhausted
+            if on_exhausted != "raise" and _ON_EXHAUSTED.get(on_exhausted) != _ON_EXHAUSTED.get(behavior):
+                raise ConfigurationError("GracefulRetry: behavior is gracy's name for on_exhausted; give one")
+            on_exhausted = behavior
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise ConfigurationError(f"GracefulRetry: max_attempts must be an integer >= 1, got {max_attempts!r}")
         _check_number("delay", delay, 0)
@@ -198,16 +225,16 @@ class GracefulRetry(Retry):
         if deadline is not None and deadline <= 0:
             raise ConfigurationError(f"GracefulRetry: deadline must be positive seconds, got {deadline!r}")
         if on_exhausted not in _ON_EXHAUSTED:
-            raise ConfigurationError(f"GracefulRetry: on_exhausted must be 'raise' or 'return', got {on_exhausted!r}")
-        for status, seconds in (overrides or {}).items():
-            _check_number(f"overrides[{status!r}]", seconds, 0)
+            raise ConfigurationError(f"GracefulRetry: on_exhausted must be 'raise' or 'return' (gracy: 'break' or "
+                                     f"'pass'), got {on_exhausted!r}")
+        override_seconds = {status: _override_seconds(status, value) for status, value in (overrides or {}).items()}
         self.max_attempts = max_attempts
         self.delay = float(delay)
         self.delay_modifier = float(delay_modifier)
         self.max_delay = float(max_delay)
         self.jitter = float(jitter)
         self.retry_on = _normalise_retry_on(retry_on)
-        self.overrides: t.Dict[int, float] = {int(k): float(v) for k, v in (overrides or {}).items()}
+        self.overrides: t.Dict[int, float] = {int(k): v for k, v in override_seconds.items()}
         self.on_exhausted = _ON_EXHAUSTED[on_exhausted]
         self.respect_retry_after = bool(respect_retry_after)
         self.max_retry_after = float(max_retry_after)
@@ -278,7 +305,12 @@ class GracefulRetry(Retry):
         return parse_retry_after(value, self.clock.time())
 
     def covers(self, status: t.Optional[int], error: t.Optional[BaseException]) -> bool:
-        """Whether ``retry_on`` asks to retry this failure."""
+        """Whether ``retry_on`` asks to retry this failure.
+
+        A failed status is covered by its code, or by an exception class that its typed
+        error (:func:`~luco_client.errors.status_error_class`) derives from: as in gracy,
+        where a failed status *is* an exception, ``retry_on=Exception`` retries a 500.
+        """
         if self.retry_on is None:
             return True
         if error is not None:
@@ -286,7 +318,12 @@ class GracefulRetry(Retry):
                 return True
             if isinstance(error, TransportError):
                 return False
-        return status is not None and status in self.retry_on
+        if status is None:
+            return False
+        if status in self.retry_on:
+            return True
+        typed = status_error_class(status) if status >= 400 else None
+        return typed is not None and any(isinstance(item, type) and issubclass(typed, item) for item in self.retry_on)
 
     @staticmethod
     def is_safe(phase: Phase, status: t.Optional[int], has_retry_after: bool, idempotent: bool) -> t.Tuple[bool, str]:

@@ -45,6 +45,7 @@ class ThrottleRule:
     :param max_requests: requests admitted per window, an integer ≥ 1.
     :param per_time: the window, a :class:`~datetime.timedelta` or seconds (float > 0).
         Default one second. ``ThrottleRule(r"/search", 1, 2.0)`` is 0.5 request/s.
+        gracy's name ``per_time_range=`` is accepted too.
 
     Invalid values raise :class:`~luco_client.errors.ConfigurationError`.
     """
@@ -56,7 +57,11 @@ class ThrottleRule:
         url_pattern: t.Union[str, t.Pattern[str]],
         max_requests: int,
         per_time: t.Union[timedelta, float] = timedelta(seconds=1),
+        *,
+        per_time_range: t.Union[timedelta, float, None] = None,
     ) -> None:
+        if per_time_range is not None:  # gracy's name
+            per_time = per_time_range
         try:
             self.pattern = re.compile(url_pattern)
         except (re.error, TypeError) as exc:
@@ -81,6 +86,12 @@ class ThrottleRule:
     def time_range(self) -> str:
         """The window in words: ``"second"``, ``"90 seconds"`` (THROTTLE_TIME_RANGE)."""
         return "second" if self.per_seconds == 1 else f"{self.per_seconds:g} seconds"
+
+    # gracy's attribute names
+    url_pattern = property(lambda self: self.pattern, doc="gracy's name for :attr:`pattern`.")
+    per_time_range = property(lambda self: timedelta(seconds=self.per_seconds),
+                              doc="The window as a timedelta (gracy's name).")
+    readable_time_range = property(lambda self: self.time_range, doc="gracy's name for :attr:`time_range`.")
 
     def matches(self, url: str) -> bool:
         """Whether the rule applies to ``url``."""
@@ -277,10 +288,10 @@ class Throttle:
     def __init__(
         self,
         rules: t.Union[ThrottleRule, t.Sequence[ThrottleRule]],
-        *,
-        backend: t.Optional[ThrottleBackend] = None,
         log_limit_reached: t.Optional[LogEvent] = LogEvent(LogLevel.INFO),
         log_wait_over: t.Optional[LogEvent] = LogEvent(LogLevel.DEBUG),
+        *,
+        backend: t.Optional[ThrottleBackend] = None,
         guard: t.Optional[float] = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:

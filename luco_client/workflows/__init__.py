@@ -22,6 +22,7 @@ The errors are also importable from :mod:`luco_client.workflows.exceptions`, lik
 ``dcipher.exceptions``. This package imports only public names of luco_client's layers.
 """
 
+from luco_client._public import publish
 from luco_client.workflows._async import AsyncDcipher
 from luco_client.workflows._client import Dcipher, FlowClientBase
 from luco_client.workflows._endpoints import FlowsApi
@@ -76,3 +77,5 @@ __all__ = [
     "RunPossiblyStartedError",
     "WorkflowTimeoutError",
 ]
+
+publish(__name__, globals())

@@ -14,7 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BAD = textwrap.dedent("""
     from __future__ import annotations
-    from luco_client.client import ApiClient
+    from luco_client import CallOptions
+    from luco_client.client import ApiClient, Settings, graceful
 
     class Model:
         pass
@@ -28,6 +29,13 @@ BAD = textwrap.dedent("""
 
         def anything(self) -> str:
             return self.get("/x")  # the untyped verb is Any: accepted
+
+        @graceful(retyr=None)  # a misspelled setting
+        def typo(self) -> None:
+            pass
+
+    Settings(deadline="soon")  # not seconds
+    CallOptions(idempotent="yes")  # not a bool
 """)
 
 
@@ -56,6 +64,8 @@ def test_typed_verbs_check_clean(mypy_output: t.List[str]) -> None:
 
 def test_wrong_types_are_reported(mypy_output: t.List[str]) -> None:
     errors = [line for line in mypy_output if "bad_typing.py" in line]
-    assert len(errors) == 2, errors
+    assert len(errors) == 5, errors
     assert 'Incompatible return value type (got "Model", expected "str")' in errors[0]
     assert 'got "Model | None", expected "Model"' in errors[1] or 'got "Optional[Model]"' in errors[1]
+    assert 'Unexpected keyword argument "retyr"' in errors[2]
+    assert '"deadline"' in errors[3] and '"idempotent"' in errors[4]

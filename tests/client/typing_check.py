@@ -1,10 +1,13 @@
-"""Checked by mypy in test_client_typing.py (not run by pytest): typed verbs and paginators."""
+"""Checked by mypy in test_client_typing.py (not run by pytest): typed verbs, paginators and
+the settings keywords (Settings, @graceful, @graceful_generator and CallOptions share one
+declaration)."""
 
 from __future__ import annotations
 
 import typing as t
 
-from luco_client.client import ApiClient, Endpoint, Namespace, OffsetPaginator, Settings, graceful
+from luco_client import CallOptions, GracefulRetry
+from luco_client.client import ApiClient, Endpoint, Namespace, OffsetPaginator, Settings, graceful, graceful_generator
 
 
 class Pokemon(t.TypedDict):
@@ -40,9 +43,18 @@ class PokeApi(ApiClient):
     def maybe_pokemon(self, name: str) -> t.Optional[Pokemon]:
         return self.get[Pokemon, None](self.GET_POKEMON, {"NAME": name})
 
-    @graceful(parser={"default": lambda r: r.json()["order"]})
+    @graceful(parser={"default": lambda r: r.json()["order"]}, retry=None, concurrent_requests=2)
     def order(self, name: str) -> int:
         return self.get[int](self.GET_POKEMON, {"NAME": name})
+
+    @graceful_generator(log_errors=None, deadline=5.0)
+    def orders(self, *names: str) -> t.Iterator[int]:
+        for name in names:
+            yield self.order(name)
+
+
+SETTINGS = Settings(retry=GracefulRetry(max_attempts=2), timeout=(3.0, 10.0), strict_status_code={200, 201})
+OPTIONS = CallOptions(deadline=2.5, idempotent=True, url_template="https://h/{id}")
 
 
 def use(api: PokeApi) -> None:

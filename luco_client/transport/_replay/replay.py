@@ -7,6 +7,7 @@ import datetime
 import functools
 import io
 import json
+import logging
 import os
 import threading
 import typing as t
@@ -34,8 +35,18 @@ from luco_client.transport._replay.storage import ReplayStorage, SQLiteReplaySto
 __all__ = ["Replay", "MODES"]
 
 MODES = ("record", "replay", "record-missing")
+
+#: Replay decisions (hit, miss, to the network, recorded, not recorded) are logged here at
+#: DEBUG with their reason; keys are hashes, URLs are redacted.
+log = logging.getLogger("luco_client.replay")
+
+
+def _decided(decision: str, request: requests.PreparedRequest, why: str) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("replay %s: %s %s (%s)", decision, request.method, redact_url(request.url or ""), why,
+                  extra={"luco_event": f"replay.{decision}"})
 _ALIASES = {"record_missing": "record-missing", "record-missing": "record-missing", "record": "record",
-            "replay": "replay"}
+            "replay": "replay", "smart-replay": "record-missing"}  # gracy's name of record-missing
 
 
 class Replay:
@@ -59,7 +70,7 @@ class Replay:
     events (``{REPLAY}`` is ``REPLAYED``, ``{IS_REPLAY}`` is ``TRUE``), and are counted as
     replays in the stats. Transport failures (resets, timeouts) are not recorded.
 
-    :param mode: ``"record"``, ``"replay"`` or ``"record-missing"``.
+    :param mode: ``"record"``, ``"replay"`` or ``"record-missing"`` (gracy: ``"smart-replay"``).
     :param storage: a :class:`ReplayStorage`, or a path for an SQLite file. Default
         ``"luco-replay.sqlite"`` in the working directory.
     :param match_headers: request headers that take part in matching (e.g. ``("Accept",)``);
@@ -192,6 +203,7 @@ class Replay:
         (record mode, or record-missing with nothing recorded). In replay mode a miss
         raises ReplayMissError."""
         if self.mode == "record":
+            _decided("live", request, "record mode: every request goes to the network")
             return None
         with self._lock:
             if self.mode == "record-missing":
@@ -199,15 +211,20 @@ class Replay:
                 if known is None:
                     known = self._known[base] = self._load(f"{base}.1") is not None
                 if not known:
+                    _decided("live", request, f"record-missing: no recording of {base} yet")
                     return None
             used = self._cursor.get(base, 0)
             stored = self._load(f"{base}.{used + 1}")
+            number = used + 1
             if stored is not None:
                 self._cursor[base] = used + 1
             elif used:
                 stored = self._load(f"{base}.{used}")  # the sequence is used up: repeat its last
+                number = used
         if stored is None:
+            _decided("miss", request, f"no recording of {base}")
             raise self._miss(request, match())
+        _decided("hit", request, f"entry {base}.{number}")
         return _response(stored, request)
 
     def _miss(self, request: requests.PreparedRequest, match: Canonical) -> ReplayMissError:
@@ -242,6 +259,11 @@ class Replay:
             return True
         return self.mode == "record-missing" and self._known.get(match.key) is False
 
+    def not_recorded(self, request: requests.PreparedRequest, why: str) -> None:
+        """Log that an exchange was not recorded, and why (a transport failure has no
+        response to store)."""
+        _decided("skipped", request, why)
+
     def record(self, scrubbed: ScrubbedRequest, match: Canonical, response: requests.Response,
                extra_names: t.AbstractSet[str] = frozenset()) -> None:
         """Store one exchange as the next entry of its sequence (the body must be read)."""
@@ -265,6 +287,7 @@ class Replay:
             number = self._cursor.get(base, 0) + 1
             self._cursor[base] = number
             self.storage.save(f"{base}.{number}", entry, {"matching": self.matching})
+            _decided("recorded", response.request or t.cast(t.Any, scrubbed), f"entry {base}.{number}")
             if number == 1:  # a new recording of this request: drop the tail of an older one
                 stale = 2
                 while self.storage.contains(f"{base}.{stale}"):

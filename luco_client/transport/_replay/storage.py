@@ -216,11 +216,21 @@ class SQLiteReplayStorage(_DictStorage):
     """Recordings in one SQLite file (table ``replay``), shareable by processes.
 
     :param path: the database file; ``.sqlite`` is appended when it has no extension.
+        Default ``luco-replay.sqlite`` in the working directory.
     :param busy_timeout: milliseconds to wait for another process's lock. Default 5000.
+    :param db_name: gracy's spelling: the file name, in ``dir`` (created if needed).
+    :param dir: gracy's spelling: the directory of ``db_name``.
     """
 
-    def __init__(self, path: t.Union[str, os.PathLike] = "luco-replay.sqlite", *, busy_timeout: int = 5000) -> None:
+    def __init__(self, path: t.Union[str, os.PathLike, None] = None, *, busy_timeout: int = 5000,
+                 db_name: t.Optional[str] = None, dir: t.Optional[str] = None) -> None:
         super().__init__()
+        if path is None:  # gracy's db_name/dir, or our default file in the working directory
+            path = os.path.join(dir or ".", db_name or "luco-replay.sqlite")
+            if dir:
+                os.makedirs(dir, exist_ok=True)
+        elif db_name or dir:
+            raise ConfigurationError("SQLiteReplayStorage: give path, or gracy's db_name/dir, not both")
         from requests_cache.backends.sqlite import SQLiteDict
 
         self.name = f"SQLite file {os.fspath(path)!r}"

@@ -1,4 +1,10 @@
-"""One logical call through the GracefulAdapter: the attempt loop.
+"""The attempt loop: one logical call, all its attempts.
+
+The loop sits above a narrow seam, :class:`AttemptTransport`: the object that sends one
+attempt (``send_once``: one request through urllib3, no retries) and holds what the
+attempts of a session share (default settings, stats, concurrency slots, pauses, hooks,
+replay, clock). :class:`~luco_client.transport.GracefulAdapter` is that object; the loop
+never imports it.
 
 Order of operations for each attempt:
 
@@ -29,6 +35,8 @@ import uuid
 
 import requests
 
+from luco_client._clock import Clock
+from luco_client._fields import Layer, layered
 from luco_client._redact import redact_text, redact_url, scrub_secrets
 from luco_client.errors import (
     AttemptRecord,
@@ -44,11 +52,13 @@ from luco_client.errors import (
     TransportError,
 )
 from luco_client.events import EventKind, LogEvent, LogLevel, emit
+from luco_client.stats import Stats
 from luco_client.transport._bodies import rewind_for_resend
-from luco_client.transport._concurrency import SlotTimeout
-from luco_client.transport._hooks import AttemptInfo, RetryState, bypass, bypassed
-from luco_client.transport._options import INHERIT, CallOptions, Timeout
+from luco_client.transport._concurrency import ConcurrencyGate, SlotTimeout
+from luco_client.transport._hooks import AttemptInfo, PauseBoard, RetryState, bypass, bypassed
+from luco_client.transport._options import DEFAULT_TIMEOUT, CallOptions, CallSettings, Timeout
 from luco_client.transport._phases import classify, describe_input_error
+from luco_client.transport._replay import Replay
 from luco_client.transport._replay.replay import rewind_body
 from luco_client.transport._responses import status_error
 from luco_client.transport._retry import SAFE_METHODS, Action, Decision, GracefulRetry
@@ -57,10 +67,7 @@ from luco_client.transport._throttle import ThrottleTimeout
 from luco_client.transport._urls import derive_template, path_of
 from luco_client.transport._wire import Wire, begin_attempt, end_attempt
 
-__all__ = ["CallRunner"]
-
-if t.TYPE_CHECKING:
-    from luco_client.transport._adapter import GracefulAdapter
+__all__ = ["CallRunner", "AttemptTransport"]
 
 log = logging.getLogger("luco_client.transport")
 _DECISIONS = LogEvent(LogLevel.DEBUG)
@@ -89,10 +96,30 @@ class _Outcome:
         return f"[Bad Status Code: {self.status}]"
 
 
+class AttemptTransport(t.Protocol):
+    """The seam below the loop (implemented by :class:`~luco_client.transport.GracefulAdapter`)."""
+
+    #: The session's own settings, every field of :class:`CallSettings` set.
+    defaults: CallSettings
+    hooks: t.Tuple[t.Any, ...]
+    stats: Stats
+    gate: ConcurrencyGate
+    pauses: PauseBoard
+    clock: Clock
+    idempotency_header: t.Optional[str]
+    replay: t.Optional[Replay]
+
+    def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        """One attempt: one request on the wire, no retries; the body read unless streaming."""
+
+
+_NAMES = CallSettings.setting_fields()
+
+
 class CallRunner:
     """State of one logical call; :meth:`run` performs it. Not shared between threads."""
 
-    def __init__(self, adapter: GracefulAdapter, request: requests.PreparedRequest,
+    def __init__(self, adapter: AttemptTransport, request: requests.PreparedRequest,
                  options: CallOptions, timeout: t.Any) -> None:
         self.adapter = adapter
         self.request = request
@@ -103,19 +130,20 @@ class CallRunner:
         # The stats key and the UURL placeholder: registered secrets must not survive in it.
         self.template = scrub_secrets(options.url_template or derive_template(self.url))
         self.bypassed = bypassed()
-        self.policy: t.Optional[GracefulRetry] = adapter.retry if options.retry is INHERIT else options.retry
-        # Throttle, slots and log events: the call's own, else the adapter's.
-        self.throttle = adapter.throttle if options.throttle is INHERIT else options.throttle
-        self.limits = adapter.gate.limits if options.concurrency is INHERIT else options.concurrency
-        self.log_request = adapter.log_request if options.log_request is INHERIT else options.log_request
-        self.log_response = adapter.log_response if options.log_response is INHERIT else options.log_response
-        self.log_errors = adapter.log_errors if options.log_errors is INHERIT else options.log_errors
-        if self.bypassed:
-            self.policy = None  # one attempt; the deadline below still comes from the call
+        # The one merge: the call's own settings over the session's.
+        merged, _ = layered([Layer("session", adapter.defaults, "session"), Layer("call", options, "call")], _NAMES)
+        self.policy: t.Optional[GracefulRetry] = None if self.bypassed else merged["retry"]
+        self.throttle = merged["throttling"]
+        self.limits: t.Tuple[t.Any, ...] = merged["concurrent_requests"] or ()
+        self.log_request = merged["log_request"]
+        self.log_response = merged["log_response"]
+        self.log_errors = merged["log_errors"]
+        self.validators: t.Tuple[t.Any, ...] = merged["validators"] or ()
+        self.idempotent_setting: t.Optional[bool] = merged["idempotent"]
         # Requests made from a hook run no hooks themselves (no recursion, no re-entry).
         self.hooks = () if self.bypassed else adapter.hooks + options.hooks if options.hooks else adapter.hooks
-        self.timeout = Timeout.coerce(timeout, options.timeout or adapter.timeout)
-        deadline = options.deadline if options.deadline is not None else (
+        self.timeout = Timeout.coerce(timeout, merged["timeout"] or DEFAULT_TIMEOUT)
+        deadline = merged["deadline"] if merged["deadline"] is not None else (
             self.policy.deadline if self.policy is not None else None)
         self.started = self.clock.monotonic()
         self.deadline_at = None if deadline is None else self.started + deadline
@@ -143,20 +171,20 @@ class CallRunner:
 
     def _add_idempotency_key(self) -> None:
         header = self.adapter.idempotency_header
-        if (header and self.method not in SAFE_METHODS and self.options.idempotent is not False
+        if (header and self.method not in SAFE_METHODS and self.idempotent_setting is not False
                 and header not in self.request.headers):
             # One key per logical call, reused by every attempt; the caller's key wins.
             self.request.headers[header] = uuid.uuid4().hex
 
     def _is_idempotent(self) -> bool:
-        if self.options.idempotent is not None:
-            return self.options.idempotent
+        if self.idempotent_setting is not None:
+            return self.idempotent_setting
         header = self.adapter.idempotency_header
         return self.method in SAFE_METHODS or bool(header and self.request.headers.get(header))
 
     def _is_write(self) -> bool:
         """A call whose repetition could change state twice (POST, PATCH, or declared unsafe)."""
-        return self.method not in SAFE_METHODS or self.options.idempotent is False
+        return self.method not in SAFE_METHODS or self.idempotent_setting is False
 
     def _remaining(self) -> t.Optional[float]:
         if self.deadline_at is None:
@@ -168,9 +196,11 @@ class CallRunner:
 
     def fields(self) -> t.Dict[str, t.Any]:
         """Event placeholders of the current attempt (built only when an event is logged)."""
+        endpoint, endpoint_template = self.options.endpoint, self.options.endpoint_template
         return {
-            "URL": self.safe_url, "UURL": self.template, "ENDPOINT": path_of(self.safe_url),
-            "UENDPOINT": path_of(self.template), "METHOD": self.method, "CUR_ATTEMPT": self.number,
+            "URL": self.safe_url, "UURL": self.template,
+            "ENDPOINT": redact_text(endpoint) if endpoint else path_of(self.safe_url),
+            "UENDPOINT": endpoint_template or path_of(self.template), "METHOD": self.method, "CUR_ATTEMPT": self.number,
             "MAX_ATTEMPT": self.max_attempts, "REPLAY": "REPLAYED" if self.replaying else "",
             "IS_REPLAY": "TRUE" if self.replaying else "FALSE", "STATUS": "",
         }
@@ -198,7 +228,7 @@ class CallRunner:
             return None
         response = self.replay.lookup(self.request, self._replay_key(), lambda: self._replay_match()[1])
         if response is not None:
-            response.connection = self.adapter  # auth classes re-send through it
+            response.connection = t.cast(t.Any, self.adapter)  # auth classes re-send through it
         return response
 
     # ---------------------------------------------------------------- one attempt
@@ -280,6 +310,8 @@ class CallRunner:
                 wire.sent if wire.tracked else None))
         if response is not None:
             response.close()
+        if self.replay is not None and not self.replay.offline:
+            self.replay.not_recorded(self.request, f"no response to record ({type(error).__name__})")
         return _Outcome(None, error, error.phase, started, self.clock.monotonic() - started)
 
     def _send(self, timeout: Timeout, send_kwargs: t.Dict[str, t.Any], started: float) -> _Outcome:
@@ -351,7 +383,7 @@ class CallRunner:
         if status >= 400 and status not in self.options.success_statuses:
             # An error status is a failure already; validators judge successful bodies only.
             return _Outcome(response, None, Phase.RESPONSE, started, self.clock.monotonic() - started, replay=replay)
-        for validator in self.options.validators or self.adapter.validators:
+        for validator in self.validators:
             try:
                 validator(response)
             except Exception as exc:  # any rejection is a failed attempt
@@ -479,6 +511,7 @@ class CallRunner:
             emit(log, _DECISIONS, EventKind.RETRY_SKIPPED, self.fields, RETRY_CAUSE=cause, STATUS=outcome.status or "")
 
         response = outcome.response
+        passing = policy is not None and policy.on_exhausted == "return" and response is not None
         error: LucoClientError
         if decision.action is Action.RETRY_AFTER_TOO_LONG and response is not None:
             wait = t.cast(float, decision.retry_after)
@@ -492,8 +525,8 @@ class CallRunner:
         elif isinstance(outcome.error, TransportError):
             error = self._transport_error(outcome, decision)
         elif outcome.error is not None:  # a validator (or the body consumer) rejected the response
-            if decision.action is Action.EXHAUSTED and policy is not None and policy.on_exhausted == "return":
-                return self._finish_response(t.cast(requests.Response, response))
+            if passing and self.consumer is None:  # never a download's wrong content
+                return self._passed(t.cast(requests.Response, response))
             if isinstance(outcome.error, LucoClientError) and not outcome.error.attempts:
                 outcome.error.attempts, outcome.error.elapsed = tuple(self.attempts), self._elapsed()
                 outcome.error.method = outcome.error.method or self.method
@@ -502,11 +535,20 @@ class CallRunner:
         elif decision.action is Action.EXHAUSTED and (policy is None or policy.on_exhausted == "raise"):
             error = status_error(t.cast(requests.Response, response), attempts=self.attempts,
                                  elapsed=self._elapsed(), message=f"gave up after {len(self.attempts)} attempts")
+        elif passing:
+            return self._passed(t.cast(requests.Response, response))
         else:
             return self._finish_response(t.cast(requests.Response, response))  # the caller sees the status
         if response is not None:
             response.close()
         raise error
+
+    def _passed(self, response: requests.Response) -> requests.Response:
+        """The last response of a failed call whose policy says ``on_exhausted="return"``
+        (gracy's ``"pass"``): returned, marked ``luco_passed`` so that the client layer
+        parses it instead of raising its status."""
+        response.luco_passed = True  # type: ignore[attr-defined]
+        return self._finish_response(response)
 
     def _transport_error(self, outcome: _Outcome, decision: Decision) -> TransportError:
         error = t.cast(TransportError, outcome.error)
