@@ -104,6 +104,9 @@ class FlowProgress(t.NamedTuple):
     rate: float = 0.0
 
 
-#: A progress callback: called with each :class:`FlowProgress` (in the caller's thread for
-#: ``Dcipher``, in the event loop for ``AsyncDcipher``). An exception it raises ends the call.
-ProgressCallback = t.Callable[[FlowProgress], None]
+class ProgressCallback(t.Protocol):
+    """A progress callback: any callable taking one :class:`FlowProgress`. It is called in
+    the caller's thread for ``Dcipher``, in the event loop's thread for ``AsyncDcipher``;
+    an exception it raises ends the call (a download in progress is abandoned cleanly)."""
+
+    def __call__(self, __progress: FlowProgress) -> None: ...
