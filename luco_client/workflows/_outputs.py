@@ -26,7 +26,7 @@ import uuid
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from luco_client.errors import ConfigurationError
+from luco_client.errors import ConfigurationError, DownloadError
 from luco_client.transport import CallOptions
 from luco_client.workflows._polling import log
 from luco_client.workflows._results import FlowProgress, FlowResult
@@ -137,6 +137,9 @@ class Saver:
         run = self.run
         urls = run.urls
         paths = output_paths(save_path, len(urls), run.single)
+        taken = [p for p in paths if os.path.isdir(p)]
+        if taken:  # checked before anything is downloaded or replaced
+            raise ConfigurationError(f"cannot save output(s) of task {run.task_id}: {taken} are directories")
         staged = [p if len(paths) == 1 else _staging_name(p) for p in paths]
         results: t.List[t.Any] = []
         try:
@@ -146,7 +149,11 @@ class Saver:
             self._check_cancelled()
             if len(paths) > 1:
                 for source, target in zip(staged, paths):
-                    os.replace(source, target)
+                    try:
+                        os.replace(source, target)
+                    except OSError as exc:
+                        raise DownloadError(f"cannot put output {os.path.basename(target)} in place: "
+                                            f"{exc.strerror}", dest=target) from None
                 _fsync_folder(paths[0])
         except BaseException:
             if len(paths) > 1:

@@ -74,3 +74,13 @@ def test_a_bad_save_path_fails_before_the_run_starts(api: WorkflowsServer, make_
         make_client().run_flow("now", {}, save_path=str(tmp_path / bad))
     assert str(tmp_path) in str(info.value)
     assert api.count() == 0  # nothing was started: a typo does not cost a run
+
+
+def test_a_numbered_target_that_is_a_directory_is_refused_before_anything_is_saved(
+        api: WorkflowsServer, make_client: MakeClient, tmp_path: pathlib.Path, clock: FakeClock) -> None:
+    (tmp_path / "out_1.json").mkdir()
+    client = make_client(clock=clock)
+    run = client.run_flow("multi", {})
+    with pytest.raises(ConfigurationError, match="directories"):
+        client.wait_for_flow("multi", run, str(tmp_path / "out.json"))
+    assert sorted(os.listdir(tmp_path)) == ["out_1.json"] and api.storage.object_requests() == []
