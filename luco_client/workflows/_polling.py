@@ -111,6 +111,7 @@ class Poller:
         self.status: t.Optional[str] = None
         self.message = ""
         self._since = clock.monotonic()
+        self._anchor = self._since  # when the previous poll was sent (at first: the run was started)
 
     def elapsed(self) -> float:
         """Seconds since the call began."""
@@ -126,15 +127,21 @@ class Poller:
 
     def next_delay(self, retry_after: t.Optional[float] = None) -> float:
         """Seconds to wait before the next poll (at least ``retry_after``). Raises
-        :class:`WorkflowTimeoutError` when that poll could not start before the deadline."""
-        delay = self.policy.delay(self.polls)
+        :class:`WorkflowTimeoutError` when that poll could not start before the deadline.
+
+        The schedule's intervals run from the moment the previous poll was *sent*, so the
+        time each poll takes does not push the later ones back (a slow poll just shortens
+        the wait after it; polls never come closer together than the schedule says)."""
+        now = self.clock.monotonic()
+        delay = max(0.0, self._anchor + self.policy.delay(self.polls) - now)
         if retry_after is not None and retry_after > delay:
             delay = retry_after
         if self.deadline_at is not None:
-            remaining = self.deadline_at - self.clock.monotonic()
+            remaining = self.deadline_at - now
             if delay >= remaining:
                 raise self.timeout(f"before the next status poll (due in {delay:.2f}s, "
                                    f"{max(0.0, remaining):.2f}s left)")
+        self._anchor = now + delay
         return delay
 
     def observe(self, reply: FlowStatus) -> bool:
