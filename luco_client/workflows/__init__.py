@@ -23,26 +23,11 @@ The errors are also importable from :mod:`luco_client.workflows.exceptions`, lik
 """
 
 from luco_client._public import publish
+from luco_client.workflows import _errors
 from luco_client.workflows._async import AsyncDcipher
 from luco_client.workflows._client import Dcipher, FlowClientBase
 from luco_client.workflows._endpoints import FlowsApi
-from luco_client.workflows._errors import (
-    APIError,
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    DcipherError,
-    InternalServerError,
-    MalformedReplyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RunPossiblyStartedError,
-    UnprocessableEntityError,
-    WorkflowFailedException,
-    WorkflowTimeoutError,
-)
+from luco_client.workflows._errors import *  # noqa: F403 - dcipher's error names and ours, listed once in _errors
 from luco_client.workflows._outputs import output_paths
 from luco_client.workflows._polling import PollPolicy, TaskStatus
 from luco_client.workflows._results import FlowProgress, FlowResult, FlowStatus, ProgressCallback
@@ -59,23 +44,7 @@ __all__ = [
     "TaskStatus",
     "output_paths",
     "FlowsApi",
-    # errors: dcipher's names
-    "DcipherError",
-    "APIError",
-    "APIStatusError",
-    "BadRequestError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "InternalServerError",
-    "WorkflowFailedException",
-    # errors: ours
-    "MalformedReplyError",
-    "RunPossiblyStartedError",
-    "WorkflowTimeoutError",
 ]
+__all__ += _errors.__all__
 
 publish(__name__, globals())

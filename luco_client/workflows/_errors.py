@@ -57,6 +57,8 @@ from luco_client.errors import (
     UnprocessableEntityError as _Unprocessable,
 )
 
+#: The public error classes (dcipher's names first); ``luco_client.workflows`` and
+#: ``luco_client.workflows.exceptions`` export exactly these.
 __all__ = [
     "DcipherError",
     "APIError",
@@ -73,8 +75,6 @@ __all__ = [
     "RunPossiblyStartedError",
     "WorkflowFailedException",
     "WorkflowTimeoutError",
-    "STATUS_ERRORS",
-    "possibly_started",
 ]
 
 

@@ -5,38 +5,7 @@
 those of :mod:`luco_client.workflows` (see there for the tree).
 """
 
-from luco_client.workflows._errors import (
-    APIError,
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    DcipherError,
-    InternalServerError,
-    MalformedReplyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RunPossiblyStartedError,
-    UnprocessableEntityError,
-    WorkflowFailedException,
-    WorkflowTimeoutError,
-)
+from luco_client.workflows import _errors
+from luco_client.workflows._errors import *  # noqa: F403 - the names are defined once, in _errors
 
-__all__ = [
-    "DcipherError",
-    "APIError",
-    "APIStatusError",
-    "BadRequestError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "InternalServerError",
-    "WorkflowFailedException",
-    "MalformedReplyError",
-    "RunPossiblyStartedError",
-    "WorkflowTimeoutError",
-]
+__all__ = list(_errors.__all__)

@@ -41,18 +41,24 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def make_client(api: WorkflowsServer) -> t.Iterator[t.Callable[..., Dcipher]]:
-    """``make_client(**kwargs)``: a Dcipher on ``api`` (closed after the test)."""
-    made: t.List[Dcipher] = []
+Client = t.TypeVar("Client", Dcipher, AsyncDcipher)
 
-    def make(**kwargs: t.Any) -> Dcipher:
+
+def _factory(api: WorkflowsServer, cls: t.Type[Client], made: t.List[t.Any]) -> t.Callable[..., Client]:
+    def make(**kwargs: t.Any) -> Client:
         kwargs.setdefault("base_url", api.url)
-        client = Dcipher(kwargs.pop("api_key", api.api_key), **kwargs)
+        client = cls(kwargs.pop("api_key", api.api_key), **kwargs)
         made.append(client)
         return client
 
-    yield make
+    return make
+
+
+@pytest.fixture
+def make_client(api: WorkflowsServer) -> t.Iterator[t.Callable[..., Dcipher]]:
+    """``make_client(**kwargs)``: a Dcipher on ``api`` (closed after the test)."""
+    made: t.List[t.Any] = []
+    yield _factory(api, Dcipher, made)
     for client in made:
         client.close()
 
@@ -60,14 +66,7 @@ def make_client(api: WorkflowsServer) -> t.Iterator[t.Callable[..., Dcipher]]:
 @pytest.fixture
 def make_async(api: WorkflowsServer) -> t.Iterator[t.Callable[..., AsyncDcipher]]:
     """``make_async(**kwargs)``: an AsyncDcipher on ``api`` (closed after the test)."""
-    made: t.List[AsyncDcipher] = []
-
-    def make(**kwargs: t.Any) -> AsyncDcipher:
-        kwargs.setdefault("base_url", api.url)
-        client = AsyncDcipher(kwargs.pop("api_key", api.api_key), **kwargs)
-        made.append(client)
-        return client
-
-    yield make
+    made: t.List[t.Any] = []
+    yield _factory(api, AsyncDcipher, made)
     for client in made:
         client.close()
