@@ -13,6 +13,7 @@ SMOKE = {
     "replay.py": ["--calls", "200", "--rounds", "2"],
     "download.py": ["--mib", "16", "--rounds", "1"],
     "workflows.py": ["--smoke"],
+    "luco.py": ["--smoke"],
 }
 
 

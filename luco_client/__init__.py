@@ -39,6 +39,21 @@ __all__ += stats.__all__
 __all__ += reports.__all__
 __all__ = list(dict.fromkeys(__all__))  # UNSET and parse_retry_after are in two subpackages
 
+# Luco client: LucoApi and Submission (a drop-in for LucoPy), LucoPy's exception names
+from luco_client.luco import (  # noqa: E402 - the service clients stand above the core names
+    ApiException,
+    AuthException,
+    DataQualityException,
+    LucoApi,
+    LucoLookupError,
+    ParameterNotFoundError,
+    Submission,
+    get_auth,
+)
+
+__all__ += ["LucoApi", "Submission", "ApiException", "AuthException", "DataQualityException", "LucoLookupError",
+            "ParameterNotFoundError", "get_auth"]
+
 # Workflow runner: the dcipher-compatible client (the rest of it lives in luco_client.workflows)
 from luco_client.workflows import AsyncDcipher, Dcipher, WorkflowFailedException  # noqa: E402
 

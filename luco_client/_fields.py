@@ -104,6 +104,17 @@ class SettingsBase:
         """``{name: value}`` of the settings fields set here."""
         return {name: getattr(self, name) for name in self.setting_fields() if getattr(self, name) is not UNSET}
 
+    @classmethod
+    def trusted(cls: t.Type[T], **values: t.Any) -> T:
+        """An instance from values that are already checked and normalised (taken from
+        other settings objects, as the merge does for every call): no checks, no alias
+        handling. Fields not given get their defaults."""
+        obj = object.__new__(cls)
+        state = obj.__dict__
+        state.update(_defaults(cls))
+        state.update(values)
+        return obj
+
     def replace(self: T, **changes: t.Any) -> T:
         """A copy with ``changes`` (aliases accepted), checked like a new object."""
         return type(self)(**{**_init_values(self), **changes})
@@ -118,6 +129,22 @@ def _init_values(obj: t.Any) -> t.Dict[str, t.Any]:
 
 
 _NAMES: t.Dict[type, t.Tuple[str, ...]] = {}
+_DEFAULTS: t.Dict[type, t.Dict[str, t.Any]] = {}
+
+
+def _defaults(cls: type) -> t.Dict[str, t.Any]:
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                found[f.name] = f.default
+        _DEFAULTS[cls] = found
+    result = dict(found)
+    for f in dataclasses.fields(cls):  # fresh mutable defaults
+        if f.default_factory is not dataclasses.MISSING:
+            result[f.name] = f.default_factory()
+    return result
 _ALIAS_MAPS: t.Dict[type, t.Dict[str, str]] = {}
 _GROUPS: t.Dict[type, t.Dict[str, t.Tuple[str, ...]]] = {}
 
@@ -199,27 +226,27 @@ def layered(layers: t.Sequence[Layer], names: t.Sequence[str]
     in ``layers``) that sets it; a group's fields come whole from the highest layer that
     sets any of them (the others of the group are ``None`` there). Returns
     ``({name: value}, {name: the layer it came from})``; a setting no layer sets is left
-    out."""
+    out. (It runs for every call: plain loops over the instances' dicts.)"""
     values: t.Dict[str, t.Any] = {}
     sources: t.Dict[str, Layer] = {}
-    grouped: t.Dict[str, t.Tuple[str, ...]] = {}
-    for layer in layers:
-        for group in _groups(type(layer.values)).values():
-            for member in group:
-                grouped[member] = group
-    wanted = set(names)
-    for name in names:
-        if name in values:
-            continue
-        group = grouped.get(name, (name,))
-        for layer in reversed(layers):
-            found = [member for member in group
-                     if member in wanted and getattr(layer.values, member, UNSET) is not UNSET]
-            if found:
-                for member in group:
-                    if member in wanted:
-                        value = getattr(layer.values, member, UNSET)
+    grouped = False
+    for layer in layers:  # lowest first: a higher layer overwrites
+        state = layer.values.__dict__
+        for name in names:
+            value = state.get(name, UNSET)
+            if value is not UNSET:
+                values[name] = value
+                sources[name] = layer
+        grouped = grouped or bool(_groups(type(layer.values)))
+    if grouped:
+        for members in {g for layer in layers for g in _groups(type(layer.values)).values()}:
+            wanted = [m for m in members if m in names]
+            for layer in reversed(layers):
+                state = layer.values.__dict__
+                if any(state.get(m, UNSET) is not UNSET for m in wanted):
+                    for member in wanted:
+                        value = state.get(member, UNSET)
                         values[member] = None if value is UNSET else value
                         sources[member] = layer
-                break
+                    break
     return values, sources

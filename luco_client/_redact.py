@@ -8,6 +8,7 @@ values registered at run time by the auth classes (tokens, API keys), wherever t
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import threading
 import typing as t
@@ -15,13 +16,29 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 
-#: A header, parameter or field name holds a secret when it contains one of these words
-#: (case-insensitive), or is one of the short exact names.
-_SECRET_WORDS = ("token", "secret", "password", "passwd", "signature", "credential", "key", "auth",
-                 "session", "cookie")
-_SECRET_EXACT = frozenset({"sig", "pwd", "sas"})
-#: Names that contain a secret word but carry no secret (an idempotency key is a request id).
-_NOT_SECRET = frozenset({"idempotency-key", "x-idempotency-key", "idempotency_key"})
+# --------------------------------------------------------------------------- the rule set
+# The one rule set for names that hold credentials, with two reaches: data names (JSON
+# fields, query parameters, form fields) are judged narrowly, so that recordings keep data
+# named keyword, author, sort_key or session_name (it tells requests apart); header names
+# and names met in free text (logs, error messages) broadly, since over-redacting there
+# costs nothing.
+
+#: A data name holds a credential when it contains one of these (case-insensitive).
+CREDENTIAL_WORDS = ("token", "secret", "password", "passwd", "passcode", "credential", "signature", "apikey",
+                    "api_key", "api-key", "privatekey", "private_key", "accesskey", "access_key", "assertion",
+                    "authorization", "cookie", "sessionid", "session_id", "jwt", "subscriptionkey",
+                    "subscription_key", "subscription-key", "code_verifier")
+#: ... or is one of these (a JSON field).
+CREDENTIAL_NAMES = frozenset({"sig", "pwd", "sas", "auth", "secret", "key_secret"})
+#: ... or, for a query parameter or form field, one of these (``?key=`` is an API key,
+#: ``code=`` an authorisation code; in JSON ``{"key": "Source"}`` is data).
+CREDENTIAL_PARAMS = CREDENTIAL_NAMES | {"key", "code"}
+#: Header names and names in free text also hold credentials when they contain these.
+BROAD_WORDS = ("key", "auth", "session")
+#: Names that contain a credential word but carry no secret (an idempotency key is a request id).
+NOT_SECRET = frozenset({"idempotency-key", "x-idempotency-key", "idempotency_key", "idempotencykey"})
+#: Where a name is judged: ``"text"`` (headers, logs: broad), ``"field"`` (JSON), ``"param"``.
+Scope = str
 
 # Text patterns find *candidate* names of bounded length followed by their separator (no
 # nested unbounded quantifiers, so no catastrophic backtracking on adversarial input);
@@ -43,7 +60,8 @@ _PAIR_PATTERNS = (
     (re.compile(rf"(?<![\w.\-])({_NAME})['\"]?[ \t]{{0,8}}:[ \t]{{0,8}}['\"]?"),
      re.compile(r"(?i)(?:(?:bearer|basic|digest|token)[ \t]{1,8})?[^'\"\s,}}]+"), REDACTED),
 )
-_SCHEME_RE = re.compile(r"(?i)\b(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
+#: A scheme word, not a path segment (``.../token failed`` is a URL and a word, not a credential).
+_SCHEME_RE = re.compile(r"(?i)(?<![/\w.\-])(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]{0,30}://)[^/@\s]{1,256}@")
 #: ``user:password@`` without a scheme (a mistyped URL): ``user:pw@host``, ``http//u:pw@h``.
 _BARE_USERINFO_RE = re.compile(r"(?<![^/@\s:])[^/@\s:]{1,256}:[^/@\s:]{1,256}@")
@@ -52,16 +70,25 @@ _BARE_USERINFO_RE = re.compile(r"(?<![^/@\s:])[^/@\s:]{1,256}:[^/@\s:]{1,256}@")
 _REGISTERED_NAMES: t.Set[str] = set()
 
 
-def is_secret_name(name: str) -> bool:
-    """True when a header, query parameter or JSON field called ``name`` holds a secret:
-    any name containing key, token, secret, password, signature, credential, auth, session
-    or cookie (except an idempotency key), and any name registered by an auth class."""
+def is_secret_name(name: str, scope: Scope = "text") -> bool:
+    """True when a name holds a secret: any name registered by an auth class, and by the
+    rule set above: in ``scope="text"`` (header names, names met in logs and errors) any
+    name containing a credential word or key, auth or session; in ``"field"`` (JSON) and
+    ``"param"`` (query parameters, form fields) the narrow data rule. Idempotency keys
+    never."""
     lowered = name.strip().lower()
-    if lowered in _REGISTERED_NAMES:
-        return True
-    if lowered in _NOT_SECRET:
+    return lowered in _REGISTERED_NAMES or _by_rule(lowered, scope)
+
+
+@functools.lru_cache(maxsize=4096)
+def _by_rule(lowered: str, scope: Scope) -> bool:
+    if lowered in NOT_SECRET:
         return False
-    return lowered in _SECRET_EXACT or any(word in lowered for word in _SECRET_WORDS)
+    if any(word in lowered for word in CREDENTIAL_WORDS):
+        return True
+    if lowered in (CREDENTIAL_PARAMS if scope == "param" else CREDENTIAL_NAMES):
+        return True
+    return scope == "text" and any(word in lowered for word in BROAD_WORDS)
 
 
 def is_registered_name(name: str) -> bool:

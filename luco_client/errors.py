@@ -10,6 +10,7 @@ Every error raised by the library on purpose is a :class:`LucoClientError`::
     │   ├── ReplayMissError                       replay mode: no recording matches (shows the nearest)
     │   └── ReplayStorageError                    a recording could not be read or written
     ├── AuthenticationError                       a token provider could not produce a token
+    ├── ResponseFormatError                       a success whose body is not what the API promised
     ├── TransportError                            no usable response (carries .phase)
     │   ├── ConnectError                          NOT_SENT: refused, DNS, TLS, proxy, pool
     │   │   └── ConnectTimeoutError               NOT_SENT: connect timed out
@@ -57,6 +58,7 @@ __all__ = [
     "ReplayMissError",
     "ReplayStorageError",
     "AuthenticationError",
+    "ResponseFormatError",
     "TransportError",
     "ConnectError",
     "ConnectTimeoutError",
@@ -233,6 +235,25 @@ class ReplayStorageError(ReplayError):
 
 class AuthenticationError(LucoClientError):
     """A token provider failed to produce a credential. The secret itself is never shown."""
+
+
+class ResponseFormatError(LucoClientError):
+    """A response with a success status whose body is not what the API promised: not JSON,
+    cut short, or without a field the caller needs (``KeyError``/``JSONDecodeError`` never
+    escape instead).
+
+    Fields: ``status`` (int or ``None``), ``field`` (the missing or ill-typed field as a
+    dotted path such as ``slot.expectedBy``, ``None`` when the whole body is unreadable) and
+    ``body_excerpt`` (at most 500 characters, credentials redacted).
+    """
+
+    status: t.Optional[int]
+    field: t.Optional[str]
+    body_excerpt: str
+
+    def __init__(self, message: str = "", *, status: t.Optional[int] = None, field: t.Optional[str] = None,
+                 body_excerpt: str = "", **kw: t.Any) -> None:
+        super().__init__(message, status=status, field=field, body_excerpt=body_excerpt, **kw)
 
 
 class TransportError(LucoClientError):

@@ -11,6 +11,7 @@ from luco_client import (
     CallOptions,
     ConfigurationError,
     GracefulSession,
+    InvalidRequestError,
     LogEvent,
     Throttle,
     ThrottleRule,
@@ -146,3 +147,10 @@ def test_mistyped_urls_never_echo_their_password(url: str) -> None:
     with pytest.raises(InvalidRequestError) as info:
         GracefulSession().get(url)
     assert "SECRETpw99" not in str(info.value) and "SECRETpw99" not in repr(info.value.url)
+
+
+def test_a_missing_ca_bundle_from_the_environment_is_a_typed_error(server: FlakyServer, monkeypatch: t.Any) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    with pytest.raises(InvalidRequestError, match="REQUESTS_CA_BUNDLE"):
+        GracefulSession().get(server.url.replace("http://", "https://") + "/x")
+    assert server.count() == 0

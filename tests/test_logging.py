@@ -321,3 +321,12 @@ def test_public_redaction_helpers_apply_the_library_rules() -> None:
     assert "tok-123" not in redact_text('{"message": "bad", "token": "tok-123"}')
     url = redact_url("https://user:pw@store.example/o/1?Expires=9&Signature=abc123def")
     assert "abc123def" not in url and "pw@" not in url and "Expires=9" in url
+
+
+def test_a_url_ending_in_token_is_not_taken_for_a_credential() -> None:
+    from luco_client.events import redact_text
+
+    assert redact_text("POST https://login.example/t/oauth2/v2.0/token failed: reset") == \
+        "POST https://login.example/t/oauth2/v2.0/token failed: reset"
+    assert "abcdef123" not in redact_text("Authorization: Token abcdef123")
+    assert "abcdef123" not in redact_text("token abcdef123456")

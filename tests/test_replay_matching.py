@@ -407,12 +407,14 @@ def test_scrub_rules_version_is_pinned_to_the_rules() -> None:
     import hashlib
     import inspect
 
+    from luco_client import _redact as names
     from luco_client.transport._replay import canonical as rules
 
-    parts = [repr(sorted(rules._FIELD_WORDS)), repr(sorted(rules._FIELD_EXACT)), repr(sorted(rules._PARAM_EXACT)),
-             repr(sorted(rules._NOT_SECRET_FIELDS)), rules.REDACTED, rules._SCHEME_VALUE_RE.pattern,
-             rules._URL_RE.pattern, rules._USERINFO_RE.pattern]
+    parts = [repr(sorted(names.CREDENTIAL_WORDS)), repr(sorted(names.CREDENTIAL_NAMES)),
+             repr(sorted(names.CREDENTIAL_PARAMS)), repr(sorted(names.BROAD_WORDS)), repr(sorted(names.NOT_SECRET)),
+             rules.REDACTED, rules._SCHEME_VALUE_RE.pattern, rules._URL_RE.pattern, rules._USERINFO_RE.pattern]
     parts += [inspect.getsource(f) for f in (rules.scrub_url, rules._scrub_query, rules._rebuild, rules.scrub_text,
-                                             rules._scrub_pairs, rules.is_secret_field, rules._by_rule)]
+                                             rules._scrub_pairs, rules.is_secret_field, names.is_secret_name,
+                                             names._by_rule)]
     fingerprint = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
-    assert (rules.SCRUB_RULES, fingerprint) == (2, "133f71d4b3969414")
+    assert (rules.SCRUB_RULES, fingerprint) == (3, "6160b36b924e9398")

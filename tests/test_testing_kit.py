@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from luco_client.testing import Apply, Faults, FlakyServer, Received, Reply
+from luco_client.testing import CERT_FILE, Apply, Faults, FlakyServer, Received, Reply
 
 
 def test_received_keeps_repeated_query_parameters_in_order(server: FlakyServer) -> None:
@@ -52,3 +52,17 @@ def test_seeded_faults_after_apply_change_state_and_are_reproducible() -> None:
     assert outcomes(3) == (first, applied)
     assert applied == 30  # every request was applied, whatever the client saw
     assert "reset" in first and 503 in first and 200 in first
+
+
+def test_connections_counts_accepted_tcp_connections() -> None:
+    with FlakyServer(tls=True) as srv:
+        with requests.Session() as kept:  # keep-alive: one connection for many requests
+            for _ in range(3):
+                assert kept.get(srv.url + "/a", verify=CERT_FILE).status_code == 200
+        assert srv.connections == 1
+        for _ in range(2):  # a new session each time: a new TCP connection (and TLS handshake)
+            with requests.Session() as fresh:
+                fresh.get(srv.url + "/b", verify=CERT_FILE)
+        assert srv.connections == 3 and srv.count() == 5
+        srv.reset()
+        assert srv.connections == 0

@@ -25,6 +25,8 @@ Public names::
     OffsetPaginator, PageNumberPaginator, CursorPaginator, Paginator
     RetryAfterBackoffHook, RateLimitBackoffHook, parse_retry_after
     BoundVerb, TypedVerb                      ``client.get`` and ``client.get[Model]``
+    json_body, require                        JSON bodies and fields with typed errors
+    reconciled_write, ReadBack, outcome_unknown   writes resent only when proven not applied
 
 This layer never imports ``requests`` at run time: it sends through
 :class:`~luco_client.transport.GracefulSession`.
@@ -38,10 +40,12 @@ from luco_client.client._config import UNSET, GracefulValidator, Settings
 from luco_client.client._context import RequestContext
 from luco_client.client._endpoint import BaseEndpoint, Endpoint, escape_segment
 from luco_client.client._errors import UserDefinedError
+from luco_client.client._json import json_body, require
 from luco_client.client._merge import LEVELS, ResolvedSettings
 from luco_client.client._namespaces import Namespace
 from luco_client.client._overrides import graceful, graceful_generator
 from luco_client.client._pagination import CursorPaginator, OffsetPaginator, PageNumberPaginator, Paginator
+from luco_client.client._readback import ReadBack, outcome_unknown, reconciled_write
 from luco_client.client._verbs import BoundVerb, TypedVerb
 
 __all__ = [
@@ -69,6 +73,11 @@ __all__ = [
     "parse_retry_after",
     "BoundVerb",
     "TypedVerb",
+    "json_body",
+    "require",
+    "reconciled_write",
+    "ReadBack",
+    "outcome_unknown",
 ]
 
 publish(__name__, globals())

@@ -124,6 +124,6 @@ def resolve(layers: t.Sequence[Layer], base_url: t.Optional[str], base_url_sourc
     missing = [n for n in FIELDS if n not in values]
     if missing:  # only when the default layer is left out
         raise AssertionError(f"unresolved settings {missing}")
-    return ResolvedSettings(**values, base_url=base_url, base_url_source=base_url_source,
-                            sources={n: layer.level for n, layer in sources.items()},
-                            origins={n: layer.origin for n, layer in sources.items()})
+    return ResolvedSettings.trusted(**values, base_url=base_url, base_url_source=base_url_source,
+                                    sources={n: layer.level for n, layer in sources.items()},
+                                    origins={n: layer.origin for n, layer in sources.items()})

@@ -98,7 +98,8 @@ class CallPipeline:
         swapped for this client's instance copy), plus the call's wiring."""
         shared = {name: getattr(resolved, name) for name in _SHARED}
         shared["throttling"] = self.throttles.throttle_for(resolved.throttling)
-        return CallOptions(**shared, success_statuses=success_statuses(resolved), **wiring)
+        # Checked already: the settings when they were declared, the wiring here.
+        return CallOptions.trusted(**shared, success_statuses=success_statuses(resolved), **wiring)
 
     def perform(self, caller: Resolver, method: str, endpoint: t.Any,
                 endpoint_args: t.Optional[t.Mapping[str, t.Any]], *, call: t.Optional[Settings],

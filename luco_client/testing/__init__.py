@@ -2,10 +2,12 @@
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
 (:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server``,
-``fake_clock``, ``workflows_server`` and ``dcipher_env`` fixtures.
+``fake_clock``, ``azure_token_server``, ``luco_server``, ``luco_api``, ``workflows_server``
+and ``dcipher_env`` fixtures.
 """
 
 from luco_client._public import publish
+from luco_client.testing._azure import AzureTokenServer
 from luco_client.testing._blobs import Blob, ServeBlob
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import (
@@ -26,6 +28,7 @@ from luco_client.testing._flaky import (
     max_in_window,
     reserve_port,
 )
+from luco_client.testing._luco import LucoServer
 from luco_client.testing._pokemon import PokemonServer
 from luco_client.testing._storage import StorageServer
 from luco_client.testing._workflows import DEFAULT_API_KEY, Flow, Run, WorkflowsServer
@@ -51,6 +54,8 @@ __all__ = [
     "Blob",
     "ServeBlob",
     "PokemonServer",
+    "LucoServer",
+    "AzureTokenServer",
     # the workflows API and its storage host
     "WorkflowsServer",
     "Flow",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from luco_client.testing._flaky import Drop
 
 if t.TYPE_CHECKING:
-    from luco_client.testing._flaky import _Handler
+    from luco_client.testing._flaky import RequestHandler
 
 __all__ = ["Blob", "ServeBlob"]
 
@@ -101,7 +101,7 @@ class ServeBlob:
     length_delta: int = 0
     chunk: int = 1 << 16
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         size = self.blob.size
         start, end, status = 0, size, 200
         wanted = handler.headers.get("Range")

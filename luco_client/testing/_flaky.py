@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
+_S = t.TypeVar("_S", bound="FlakyServer")  # start() and `with` give back the subclass (a LucoServer...)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Reply:
     headers: t.Mapping[str, str] = field(default_factory=dict)
     reason: t.Optional[str] = None
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         payload, ctype = _encode(self.body if self.body is not None else {"ok": self.status < 400})
         handler.send_response(self.status, self.reason)
         headers = {"Content-Type": ctype or "application/json", **self.headers}
@@ -123,7 +124,7 @@ class Delay:
     seconds: float
     then: t.Any = Reply()
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.server.stopping.wait(self.seconds)
         try:
             self.then.play(handler)
@@ -135,7 +136,7 @@ class Delay:
 class Drop:
     """Read the request, then close the connection without answering (a reset)."""
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.close_connection = True
         try:
             handler.connection.shutdown(socket.SHUT_RDWR)
@@ -150,7 +151,7 @@ class Truncate:
     body: bytes = b'{"partial": '
     length: int = 1000
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(self.length))
@@ -173,7 +174,7 @@ class Trickle:
     head: bool = False
     status: int = 200
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         head = (f"HTTP/1.1 {self.status} Trickling\r\nContent-Type: application/octet-stream\r\n"
                 f"Content-Length: {len(self.body)}\r\n\r\n").encode("ascii")
         handler.close_connection = True
@@ -200,7 +201,7 @@ class Garbage:
 
     data: bytes = b"\x17\x03\x03\x00\x20" + b"X" * 32
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         handler.wfile.flush()
         raw = socket.socket(fileno=os.dup(handler.connection.fileno()))
         try:
@@ -215,7 +216,7 @@ class Tunnel:
     """Answer a ``CONNECT host:port`` by relaying bytes both ways (the server acts as an
     HTTPS proxy). The default for CONNECT requests; script ``Reply(503)`` to refuse."""
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         host, _, port = handler.path.rpartition(":")
         handler.close_connection = True
         try:
@@ -260,7 +261,7 @@ class Apply:
     handler: t.Callable[[Received], t.Any]
     then: t.Any = Drop()
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         self.handler(handler.received)
         self.then.play(handler)
 
@@ -272,7 +273,7 @@ class Redirect:
     location: str
     status: int = 302
 
-    def play(self, handler: _Handler) -> None:
+    def play(self, handler: RequestHandler) -> None:
         Reply(self.status, b"", {"Location": self.location}).play(handler)
 
 
@@ -326,7 +327,7 @@ class Faults:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stalls
     server: _Server
@@ -378,13 +379,12 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._sockets: t.Set[socket.socket] = set()
         self._sock_lock = threading.Lock()
-        self.accepted = 0
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: t.Any, client_address: t.Any) -> None:
         with self._sock_lock:
             self._sockets.add(request)
-            self.accepted += 1
+        self.owner._count_connection()
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: t.Any) -> None:
@@ -495,15 +495,16 @@ class FlakyServer:
         self.default = default if default is not None else Reply(200)
         self._scripts: t.Dict[t.Tuple[t.Optional[str], str], t.List[t.Any]] = {}
         self._received: t.List[Received] = []
+        self._connections = 0
         self._lock = threading.Lock()
         self._server: t.Optional[_Server] = None
         self._thread: t.Optional[threading.Thread] = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FlakyServer:
+    def start(self: _S) -> _S:
         """Bind and serve in a background thread."""
-        server = _Server(("127.0.0.1", self._port), _Handler)
+        server = _Server(("127.0.0.1", self._port), RequestHandler)
         server.owner = self
         server.stopping = threading.Event()
         if self.tls:
@@ -529,7 +530,7 @@ class FlakyServer:
             self._thread.join(timeout=5)
         self._server = None
 
-    def __enter__(self) -> FlakyServer:
+    def __enter__(self: _S) -> _S:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -539,11 +540,6 @@ class FlakyServer:
     def port(self) -> int:
         """The bound port."""
         return self._server.server_address[1] if self._server is not None else self._port
-
-    @property
-    def connections(self) -> int:
-        """TCP connections accepted so far (a client reusing its connections opens few)."""
-        return self._server.accepted if self._server is not None else 0
 
     @property
     def url(self) -> str:
@@ -584,8 +580,20 @@ class FlakyServer:
         """How many requests were received (for ``path`` and ``method``, if given)."""
         return len(self.received(path, method))
 
+    def _count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (a client that reuses its connections opens
+        one per host; every new TLS handshake is one more)."""
+        with self._lock:
+            return self._connections
+
     def reset(self) -> None:
-        """Forget scripts and received requests."""
+        """Forget scripts, received requests and the count of accepted connections."""
         with self._lock:
             self._scripts.clear()
             self._received.clear()
+            self._connections = 0

@@ -7,11 +7,17 @@ import typing as t
 
 import pytest
 
+from luco_client.testing._azure import AzureTokenServer
 from luco_client.testing._clock import FakeClock
-from luco_client.testing._flaky import FlakyServer
+from luco_client.testing._flaky import CERT_FILE, FlakyServer
+from luco_client.testing._luco import LucoServer
 from luco_client.testing._workflows import WorkflowsServer
 
-__all__ = ["flaky_server", "fake_clock", "workflows_server", "dcipher_env"]
+if t.TYPE_CHECKING:
+    from luco_client.luco import LucoApi
+
+__all__ = ["flaky_server", "fake_clock", "azure_token_server", "luco_server", "luco_api", "workflows_server",
+           "dcipher_env"]
 
 
 @pytest.fixture
@@ -25,6 +31,36 @@ def flaky_server() -> t.Iterator[FlakyServer]:
 def fake_clock() -> FakeClock:
     """A :class:`~luco_client.testing.FakeClock` whose sleeps return at once."""
     return FakeClock()
+
+
+@pytest.fixture
+def azure_token_server() -> t.Iterator[AzureTokenServer]:
+    """A started fake Azure AD token endpoint over HTTPS (test certificate
+    :data:`~luco_client.testing.CERT_FILE`), closed after the test."""
+    with AzureTokenServer(tls=True) as server:
+        yield server
+
+
+@pytest.fixture
+def luco_server(azure_token_server: AzureTokenServer) -> t.Iterator[LucoServer]:
+    """A started, seeded fake Luco API over HTTPS that accepts the tokens of
+    ``azure_token_server``, closed after the test."""
+    with LucoServer(token_server=azure_token_server, tls=True) as server:
+        yield server
+
+
+@pytest.fixture
+def luco_api(luco_server: LucoServer, azure_token_server: AzureTokenServer) -> t.Iterator[LucoApi]:
+    """A :class:`~luco_client.luco.LucoApi` on ``luco_server``, authenticating as the
+    service principal of ``azure_token_server`` (its ``authority``), trusting the test
+    certificate; closed after the test."""
+    from luco_client.luco import LucoApi  # noqa: PLC0415 - the Luco client loads only for this fixture
+
+    api = LucoApi(luco_server.base_url, azure_token_server.tenant_id, azure_token_server.client_id,
+                  azure_token_server.client_secret, "api://luco", authority=azure_token_server.authority,
+                  verify=CERT_FILE)
+    with api:
+        yield api
 
 
 @pytest.fixture

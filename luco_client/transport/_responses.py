@@ -10,7 +10,7 @@ import requests
 from luco_client._redact import is_secret_name, redact_text, redact_url
 from luco_client.errors import AttemptRecord, HTTPStatusError, status_error_class
 
-__all__ = ["status_error", "raise_for_status", "BODY_EXCERPT_CHARS"]
+__all__ = ["status_error", "raise_for_status", "body_excerpt", "BODY_EXCERPT_CHARS"]
 
 #: Characters of the response body kept in an HTTPStatusError.
 BODY_EXCERPT_CHARS = 500
@@ -20,7 +20,9 @@ _KEPT_HEADERS = re.compile(
 )
 
 
-def _excerpt(response: requests.Response) -> str:
+def body_excerpt(response: requests.Response) -> str:
+    """At most :data:`BODY_EXCERPT_CHARS` of the body, whitespace folded, credentials
+    redacted (empty for a streamed body not read yet)."""
     if not getattr(response, "_content_consumed", False):  # a streamed body stays unread
         return ""
     try:
@@ -53,7 +55,7 @@ def status_error(
         message,
         status=response.status_code,
         reason=redact_text(response.reason or ""),  # a server may echo a credential in it
-        body_excerpt=_excerpt(response),
+        body_excerpt=body_excerpt(response),
         headers=headers,
         method=method,
         url=url,

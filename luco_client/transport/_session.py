@@ -136,7 +136,14 @@ class GracefulSession(requests.Session):
     def request(  # type: ignore[override]
         self, method: str, url: t.Any, *args: t.Any, options: t.Optional[CallOptions] = None, **kwargs: t.Any
     ) -> requests.Response:
-        """Like ``requests.Session.request``, plus ``options`` for this call."""
+        """Like ``requests.Session.request``, plus ``options`` for this call.
+
+        A ``verify`` set on the session (a CA bundle path, or ``False``) applies to every
+        call that does not pass its own; requests would let ``REQUESTS_CA_BUNDLE`` or
+        ``CURL_CA_BUNDLE`` override it (requests issue 3829).
+        """
+        if self.verify is not True and kwargs.get("verify") is None and len(args) < 12:
+            kwargs["verify"] = self.verify
         if options is not None and not isinstance(options, CallOptions):
             raise ConfigurationError(f"options must be CallOptions, got {type(options).__name__}")
         if not isinstance(method, (str, bytes)) or not method:
@@ -266,7 +273,14 @@ class GracefulSession(requests.Session):
         CA bundle or certificate file is an InvalidRequestError before anything is sent."""
         _check_tls_and_proxies(proxies, verify, cert)
         if self.trust_env or proxies or self.proxies:
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            bundle = merged.get("verify")
+            if isinstance(bundle, (str, os.PathLike)) and not os.path.exists(bundle):
+                # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE name a missing file (requests would
+                # fail later with a bare OSError)
+                raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(bundle)!r} (from the environment: "
+                                          "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
+            return merged
         # What requests returns here, without its mapping merge of two empty proxy tables
         # (a per-call cost that shows in replayed calls).
         proxies = merge_setting(proxies, self.proxies) if proxies is None or self.proxies is None else {}

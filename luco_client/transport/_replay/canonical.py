@@ -36,26 +36,15 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from luco_client._redact import REDACTED, has_registered_secrets, is_registered_name, is_secret_name, scrub_secrets
+from luco_client._redact import REDACTED, has_registered_secrets, is_secret_name, scrub_secrets
 from luco_client.transport._urls import split_url
 
 __all__ = ["ScrubbedRequest", "Canonical", "scrub_request", "scrub_headers", "scrub_body", "scrub_url",
            "scrub_text", "canonical", "match_canonical", "differences", "is_secret_field"]
 
-#: Field and parameter names holding credentials contain one of these (case-insensitive).
-_FIELD_WORDS = ("token", "secret", "password", "passwd", "passcode", "credential", "signature", "apikey", "api_key",
-                "api-key", "privatekey", "private_key", "accesskey", "access_key", "assertion", "authorization",
-                "cookie", "sessionid", "session_id", "jwt", "subscriptionkey", "subscription_key",
-                "subscription-key", "code_verifier")
-#: ... or are one of these (JSON fields).
-_FIELD_EXACT = frozenset({"sig", "pwd", "sas", "auth", "secret", "key_secret"})
-#: Query parameters and form fields also treat these as credentials (``?key=`` is an API
-#: key, ``code=`` an authorisation code); in JSON ``{"key": "Source"}`` is data.
-_PARAM_EXACT = _FIELD_EXACT | {"key", "code"}
-_NOT_SECRET_FIELDS = frozenset({"idempotency_key", "idempotency-key", "idempotencykey"})
 #: The version of the scrubbing rules, stored with each recording. Change it with any rule
 #: (a test pins it to the rules): a replay then matches older recordings the long way.
-SCRUB_RULES = 2
+SCRUB_RULES = 3
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A credential after an authentication scheme word, inside any text value.
@@ -69,19 +58,10 @@ _MARKUP_RE = re.compile(r"<([A-Za-z_][\w.\-]{0,64}:)?([A-Za-z_][\w.\-]{0,64})(\s
 
 def is_secret_field(name: str, *, param: bool = False) -> bool:
     """True when a field called ``name`` holds a credential: a JSON field, or with
-    ``param=True`` a query parameter or form field. Narrower than the header rule, so that
-    data named ``keyword``, ``author``, ``sort_key`` or ``session_name`` is kept (and keeps
-    telling requests apart)."""
-    lowered = name.strip().lower()
-    return is_registered_name(lowered) or _by_rule(lowered, param)
-
-
-@functools.lru_cache(maxsize=4096)
-def _by_rule(lowered: str, param: bool) -> bool:
-    if lowered in _NOT_SECRET_FIELDS:
-        return False
-    exact = _PARAM_EXACT if param else _FIELD_EXACT
-    return lowered in exact or any(word in lowered for word in _FIELD_WORDS)
+    ``param=True`` a query parameter or form field (the narrow data rule of the one rule
+    set, :func:`luco_client._redact.is_secret_name`), so that data named ``keyword``,
+    ``author``, ``sort_key`` or ``session_name`` is kept (and keeps telling requests apart)."""
+    return is_secret_name(name, "param" if param else "field")
 
 
 def scrub_url(url: str) -> str:
