@@ -12,6 +12,7 @@ SMOKE = {
     "transport.py": ["--calls", "300", "--rounds", "2", "--rate", "20", "--seconds", "1"],
     "replay.py": ["--calls", "200", "--rounds", "2"],
     "download.py": ["--mib", "16", "--rounds", "1"],
+    "workflows.py": ["--smoke"],
     "luco.py": ["--smoke"],
 }
 

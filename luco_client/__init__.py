@@ -53,3 +53,8 @@ from luco_client.luco import (  # noqa: E402 - the service clients stand above t
 
 __all__ += ["LucoApi", "Submission", "ApiException", "AuthException", "DataQualityException", "LucoLookupError",
             "ParameterNotFoundError", "get_auth"]
+
+# Workflow runner: the dcipher-compatible client (the rest of it lives in luco_client.workflows)
+from luco_client.workflows import AsyncDcipher, Dcipher, WorkflowFailedException  # noqa: E402
+
+__all__ += ["Dcipher", "AsyncDcipher", "WorkflowFailedException"]

@@ -30,6 +30,7 @@ from luco_client import (
     __version__,
     attempts_of,
 )
+from luco_client._cli_flow import add_flow_commands, run_flow_demo
 from luco_client._cli_luco import add_luco_commands, run_luco_command, run_luco_demo
 from luco_client.reports import format_table
 from luco_client.testing import Delay, Drop, Faults, FlakyServer, Reply
@@ -108,6 +109,7 @@ def run_demo(seed: int = 7, pages: int = 10, verbose: bool = False) -> int:
             _say("\n5. Report\n")
             _say(format_report(session.stats.snapshot()))
             session.close()
+            run_flow_demo(_say, format_report)
     except LucoClientError as exc:
         _say(f"demo failed: {exc}")
         return 1
@@ -128,12 +130,15 @@ def main(argv: t.Optional[t.Sequence[str]] = None) -> int:
     demo.add_argument("--pages", type=int, default=10, help="catalog pages to read (default 10)")
     demo.add_argument("-v", "--verbose", action="store_true", help="show DEBUG events too")
     add_luco_commands(commands)
+    add_flow_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return run_demo(seed=args.seed, pages=max(1, args.pages), verbose=args.verbose) or run_luco_demo(
             seed=args.seed, verbose=args.verbose, report=format_report)
     if args.command == "luco":
         return run_luco_command(args)
+    if hasattr(args, "handler"):
+        return int(args.handler(args))
     parser.print_help()
     return 2
 

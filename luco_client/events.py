@@ -32,6 +32,9 @@ verbatim. Every record also carries the values as structured attributes ``luco_<
 (lower case, e.g. ``record.luco_status``) and ``record.luco_event`` (an :class:`EventKind`
 value), for JSON log formatters.
 
+:func:`redact_text` and :func:`redact_url` apply the same redaction rules (credential-looking
+names, registered secrets, user-info) to your own messages and URLs.
+
 Logging is off unless you configure it: the ``luco_client`` logger has only a
 ``NullHandler``. Set ``LUCO_CLIENT_LOG=debug`` (or info, warning, …) to get a stderr handler
 on the ``luco_client`` logger (never the root logger), with :class:`RedactingFilter`.
@@ -46,7 +49,7 @@ import typing as t
 from dataclasses import dataclass
 
 from luco_client._public import publish
-from luco_client._redact import redact_text, register_secret
+from luco_client._redact import redact_text, redact_url, register_secret
 from luco_client.errors import ConfigurationError
 
 __all__ = [
@@ -55,6 +58,8 @@ __all__ = [
     "EventKind",
     "RedactingFilter",
     "register_secret",
+    "redact_text",
+    "redact_url",
     "DEFAULT_TEMPLATES",
     "render_template",
     "emit",

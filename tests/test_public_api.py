@@ -11,7 +11,8 @@ import luco_client
 
 SUBPACKAGES = ["luco_client.transport", "luco_client.client", "luco_client.errors", "luco_client.events",
                "luco_client.stats", "luco_client.reports"]
-PUBLIC_MODULES = [*SUBPACKAGES, "luco_client.testing", "luco_client.luco"]
+PUBLIC_MODULES = [*SUBPACKAGES, "luco_client.testing", "luco_client.luco", "luco_client.workflows",
+                  "luco_client.workflows.exceptions"]
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)

@@ -3,7 +3,8 @@ admission log, pytest fixtures.
 
 Usable in your own tests: ``pip install luco-client`` registers the pytest plugin
 (:mod:`luco_client.testing.pytest_plugin`), which provides the ``flaky_server``,
-``fake_clock``, ``azure_token_server``, ``luco_server`` and ``luco_api`` fixtures.
+``fake_clock``, ``azure_token_server``, ``luco_server``, ``luco_api``, ``workflows_server``
+and ``dcipher_env`` fixtures.
 """
 
 from luco_client._public import publish
@@ -31,6 +32,8 @@ from luco_client.testing._flaky import (
 )
 from luco_client.testing._luco import LucoServer
 from luco_client.testing._pokemon import PokemonServer
+from luco_client.testing._storage import StorageServer
+from luco_client.testing._workflows import DEFAULT_API_KEY, Flow, Run, WorkflowsServer
 
 __all__ = [
     "FlakyServer",
@@ -56,6 +59,12 @@ __all__ = [
     "PokemonServer",
     "LucoServer",
     "AzureTokenServer",
+    # the workflows API and its storage host
+    "WorkflowsServer",
+    "Flow",
+    "Run",
+    "DEFAULT_API_KEY",
+    "StorageServer",
 ]
 
 publish(__name__, globals())

@@ -11,11 +11,13 @@ from luco_client.testing._azure import AzureTokenServer
 from luco_client.testing._clock import FakeClock
 from luco_client.testing._flaky import CERT_FILE, FlakyServer
 from luco_client.testing._luco import LucoServer
+from luco_client.testing._workflows import WorkflowsServer
 
 if t.TYPE_CHECKING:
     from luco_client.luco import LucoApi
 
-__all__ = ["flaky_server", "fake_clock", "azure_token_server", "luco_server", "luco_api"]
+__all__ = ["flaky_server", "fake_clock", "azure_token_server", "luco_server", "luco_api", "workflows_server",
+           "dcipher_env"]
 
 
 @pytest.fixture
@@ -59,3 +61,22 @@ def luco_api(luco_server: LucoServer, azure_token_server: AzureTokenServer) -> t
                   verify=CERT_FILE)
     with api:
         yield api
+
+
+@pytest.fixture
+def workflows_server() -> t.Iterator[WorkflowsServer]:
+    """A started fake workflows API (:class:`~luco_client.testing.WorkflowsServer`, runs
+    done after 1 s, one output) with its storage host, closed after the test."""
+    with WorkflowsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dcipher_env(workflows_server: WorkflowsServer, monkeypatch: pytest.MonkeyPatch) -> WorkflowsServer:
+    """``DCIPHER_API_KEY`` and ``DCIPHER_BASE_URL`` pointing at ``workflows_server`` (and
+    ``DCIPHER_LOG`` unset) for the test, so that an unchanged script calling
+    ``Dcipher()`` runs against the fake. Returns the server."""
+    monkeypatch.setenv("DCIPHER_API_KEY", workflows_server.api_key)
+    monkeypatch.setenv("DCIPHER_BASE_URL", workflows_server.url)
+    monkeypatch.delenv("DCIPHER_LOG", raising=False)
+    return workflows_server

@@ -172,19 +172,31 @@ class ApiKeyAuth(AuthBase):
     """An API key in a header (default ``X-Api-Key``) or, if ``query_param`` is given, in
     the query string.
 
+    :param scheme: a word put before the key in the header, for APIs that want
+        ``Authorization: Api-Key <key>`` (``ApiKeyAuth(key, "Authorization", scheme="Api-Key")``).
+        Default ``None``: the header holds the key alone. Not allowed with ``query_param``.
+
     Prefer the header: query strings end up in server and proxy logs, and urllib3 logs
     request lines at DEBUG (attach :class:`~luco_client.events.RedactingFilter` to your
     handlers to scrub those). The key is registered for redaction and the header is removed
-    on redirects to another origin.
+    on redirects to another origin. Unlike :class:`BearerTokenAuth`, a 401 is returned as it
+    is (a fixed key cannot be renewed, so nothing is resent).
     """
 
-    def __init__(self, key: str, header: str = "X-Api-Key", *, query_param: t.Optional[str] = None) -> None:
+    def __init__(self, key: str, header: str = "X-Api-Key", *, query_param: t.Optional[str] = None,
+                 scheme: t.Optional[str] = None) -> None:
         problem = _credential_problem(key)
         if problem:
             raise ConfigurationError(f"ApiKeyAuth got {problem}")
+        if scheme is not None:
+            if query_param:
+                raise ConfigurationError("ApiKeyAuth: scheme= applies to a header, not to query_param=")
+            if not isinstance(scheme, str) or not scheme or any(ch.isspace() or ord(ch) < 33 for ch in scheme):
+                raise ConfigurationError(f"ApiKeyAuth: scheme must be one word such as 'Api-Key', got {scheme!r}")
         self._key = key
         self.header = header
         self.query_param = query_param
+        self.scheme = scheme
         register_secret(key, long_lived=True)
         register_secret_name(query_param or header)
 
@@ -195,10 +207,11 @@ class ApiKeyAuth(AuthBase):
             query.append((self.query_param, self._key))
             request.url = urlunsplit(parts._replace(query=urlencode(query)))
         else:
-            request.headers[self.header] = self._key
+            request.headers[self.header] = f"{self.scheme} {self._key}" if self.scheme else self._key
             _mark_credential(request, self.header)
         return request
 
     def __repr__(self) -> str:
         where = f"query_param={self.query_param!r}" if self.query_param else f"header={self.header!r}"
-        return f"ApiKeyAuth(key='***', {where})"
+        scheme = f", scheme={self.scheme!r}" if self.scheme else ""
+        return f"ApiKeyAuth(key='***', {where}{scheme})"

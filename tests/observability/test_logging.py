@@ -313,6 +313,16 @@ def test_nested_redirect_credentials_stay_out_of_every_log(server: FlakyServer, 
     assert all("SECRETkey9" not in line for line in _lines(records))
 
 
+def test_public_redaction_helpers_apply_the_library_rules() -> None:
+    from luco_client.events import redact_text, redact_url, register_secret
+
+    register_secret("public-helper-secret-91c2", long_lived=True)
+    assert "91c2" not in redact_text('{"message": "bad", "token": "tok-123"} public-helper-secret-91c2')
+    assert "tok-123" not in redact_text('{"message": "bad", "token": "tok-123"}')
+    url = redact_url("https://user:pw@store.example/o/1?Expires=9&Signature=abc123def")
+    assert "abc123def" not in url and "pw@" not in url and "Expires=9" in url
+
+
 def test_a_url_ending_in_token_is_not_taken_for_a_credential() -> None:
     from luco_client.events import redact_text
 

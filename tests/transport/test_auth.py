@@ -13,6 +13,7 @@ from luco_client import (
     ApiKeyAuth,
     AuthenticationError,
     BearerTokenAuth,
+    ConfigurationError,
     GracefulSession,
 )
 from luco_client.testing import FakeClock, FlakyServer, Redirect, Reply
@@ -160,3 +161,21 @@ def test_401_after_a_cross_origin_redirect_does_not_send_the_token(
     assert session.get(server.url + "/start").status_code == 401
     assert [r.header("Authorization") for r in other_server.received()] == [None]
     assert issuer.calls == 1
+
+
+def test_api_key_with_a_scheme_word(server: FlakyServer, other_server: FlakyServer) -> None:
+    key = "k-scheme-" + "7" * 16
+    auth = ApiKeyAuth(key, "Authorization", scheme="Api-Key")
+    server.script("/start", Redirect(other_server.url + "/landing"))
+    session = GracefulSession()
+    session.get(server.url + "/h", auth=auth)
+    session.get(server.url + "/start", auth=auth)
+    assert server.received("/h")[0].header("Authorization") == f"Api-Key {key}"
+    assert other_server.received("/landing")[0].header("Authorization") is None  # dropped on the way out
+    assert key not in repr(auth) and "Api-Key" in repr(auth)
+
+
+@pytest.mark.parametrize("kwargs", [{"scheme": "Api Key"}, {"scheme": ""}, {"scheme": "Api-Key", "query_param": "k"}])
+def test_api_key_scheme_must_be_one_header_word(kwargs: t.Dict[str, t.Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        ApiKeyAuth("key-123456", "Authorization", **kwargs)
