@@ -359,7 +359,7 @@ class CallRunner:
         went well, else the failed outcome."""
         if self.consumer is None:
             return None
-        if not 200 <= response.status_code < 300:
+        if not 200 <= response.status_code < 300 and response.status_code != 416:
             try:
                 response.content  # noqa: B018 - an error body is small: keep it for the error
             except requests.RequestException as exc:

@@ -56,6 +56,7 @@ class _Session(t.Protocol):
 __all__ = ["DownloadProgress", "DownloadResult", "FileSink", "download"]
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_CONTENT_RANGE_END = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
 
 
 class DownloadProgress(t.NamedTuple):
@@ -160,6 +161,13 @@ class FileSink:
     def consume(self, response: requests.Response) -> None:
         """Write a 2xx body to the temporary file (see the module docstring)."""
         url = redact_url(response.url or "")
+        if response.status_code == 416:  # the rest we asked for does not exist
+            match = _CONTENT_RANGE_END.match(response.headers.get("Content-Range", ""))
+            size = int(match.group(1)) if match else None
+            raise IncompleteDownloadError(
+                f"the server announced {self.total} bytes but has {size if size is not None else 'fewer'} "
+                f"(a range from byte {self.done} is past its end)", expected=self.total,
+                received=size if size is not None else self.done, url=url, dest=self.dest)
         if response.status_code == 206:
             match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
             if match is None or int(match.group(1)) != self.done:
@@ -177,8 +185,10 @@ class FileSink:
             self.validator = etag if etag and not etag.startswith("W/") else response.headers.get("Last-Modified")
         if total is not None:
             if self.total is not None and total != self.total:
-                raise DownloadError(f"the content changed size during the download ({self.total} -> {total} "
-                                    "bytes)", url=url, dest=self.dest)
+                raise IncompleteDownloadError(
+                    f"the server announced {self.total} bytes, then {total} for the same content (its ETag "
+                    "did not change): the first length was wrong", expected=self.total, received=total, url=url,
+                    dest=self.dest)
             self.total = total
             if self.expected_size is not None and total != self.expected_size:
                 raise IncompleteDownloadError(f"the server announced {total} bytes, {self.expected_size} expected",

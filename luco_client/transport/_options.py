@@ -92,7 +92,8 @@ class BodyConsumer(t.Protocol):
     retried under the call's policy, deadline and throttle.
 
     ``prepare(request)`` runs before every attempt (e.g. to add a ``Range`` header);
-    ``consume(response)`` reads a 2xx response's body (``response.iter_content``): a
+    ``consume(response)`` reads a 2xx response's body (``response.iter_content``), or
+    judges a 416 (the answer to a range past the end): a
     ``requests`` exception from the read is a failure on the wire; a
     :class:`~luco_client.errors.LucoClientError` says the content is wrong (a failed
     attempt, retried only if ``retry_on`` names it).

@@ -207,3 +207,15 @@ def test_checksum_of_the_result_matches_hashlib(server: FlakyServer, tmp_path: t
         blob.read()).hexdigest()))
     assert result.resumes == 1
     assert result.checksum == hashlib.md5((tmp_path / "f").read_bytes()).hexdigest()
+
+
+def test_an_announced_length_longer_than_the_content_is_an_incomplete_download(
+        server: FlakyServer, tmp_path: t.Any) -> None:
+    blob = Blob(100_000, seed=14)
+    server.script("/out", ServeBlob(blob, length_delta=+100))  # announces 100 bytes more, then drops
+    dest = tmp_path / "f"
+    with pytest.raises(IncompleteDownloadError) as info:
+        _session().download(server.url + "/out", dest, chunk_size=4096)
+    assert (info.value.expected, info.value.received) == (blob.size + 100, blob.size)
+    assert server.count("/out") == 2  # the resume asked for the rest and learnt it does not exist
+    assert not dest.exists() and _leftovers(tmp_path) == []
