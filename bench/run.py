@@ -9,7 +9,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMOKE = {
-    "transport.py": ["--calls", "300", "--rounds", "2", "--rate", "20", "--seconds", "1"],
+    "transport.py": ["--calls", "300", "--rounds", "2", "--rate", "20", "--seconds", "1", "--ir-calls", "0"],
     "replay.py": ["--calls", "200", "--rounds", "2"],
     "download.py": ["--mib", "16", "--rounds", "1"],
     "workflows.py": ["--smoke"],

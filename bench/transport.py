@@ -9,6 +9,12 @@ Run: ``python bench/transport.py`` (options: ``--calls``, ``--rounds``, ``--rate
    process so that it does not compete for our GIL. The arms alternate in rounds, so drift
    of the machine hits both; the ratio is subject time / baseline time (target <= 1.10),
    over all calls and as the median of the per-round ratios (robust to a noisy round).
+   Wall-clock time on a shared machine is noisy (and a slow machine makes requests' own
+   per-call work dominate), so the same two arms are also counted in CPU *instructions*
+   under ``valgrind --tool=callgrind`` when valgrind is installed: each arm runs in a child
+   process twice, with ``--ir-calls`` calls and with none, and the difference divided by
+   the calls is that arm's instructions per call. ``transport.overhead_ratio_instructions``
+   is subject / baseline: the same on a loaded and an idle machine.
 2. Throttle. A rule of ``--rate`` requests per second, hammered by 4 threads for
    ``--seconds``; the server records when requests arrive. Reports the achieved rate and the
    most requests seen in any 1-second window (must not exceed the rule).
@@ -17,7 +23,13 @@ Run: ``python bench/transport.py`` (options: ``--calls``, ``--rounds``, ``--rate
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 
@@ -69,6 +81,47 @@ def overhead(calls: int, rounds: int) -> None:
         graceful.close()
 
 
+_ARM = """
+import sys
+import requests
+from luco_client import GracefulRetry, GracefulSession, Throttle, ThrottleRule
+arm, calls, url = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if arm == "bare":
+    session = requests.Session()
+else:
+    session = GracefulSession(retry=GracefulRetry(), throttle=Throttle(ThrottleRule(r".*", 1_000_000, 1.0)))
+for _ in range(20 + calls):  # 20 to warm up, in both runs
+    session.get(url)
+"""
+
+
+def _instructions(arm: str, calls: int, url: str) -> int:
+    with tempfile.TemporaryDirectory() as directory:
+        out = os.path.join(directory, "callgrind.out")
+        done = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c",
+                               _ARM, arm, str(calls), url], capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind printed no total: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
+def instructions(calls: int) -> None:
+    """Instructions per call of each arm (deterministic; needs valgrind)."""
+    if calls <= 0:
+        return
+    if shutil.which("valgrind") is None:
+        print("transport: valgrind is not installed: no instruction counts", flush=True)
+        return
+    with loopback_server('{"ok": true}') as port:
+        url = f"http://127.0.0.1:{port}/items/1"
+        per_call = {arm: (_instructions(arm, calls, url) - _instructions(arm, 0, url)) / calls
+                    for arm in ("bare", "graceful")}
+    bench("transport.bare_instructions_per_call", per_call["bare"], "instructions")
+    bench("transport.graceful_instructions_per_call", per_call["graceful"], "instructions")
+    bench("transport.overhead_ratio_instructions", per_call["graceful"] / per_call["bare"], "x")
+
+
 def throttle(rate: int, seconds: float) -> None:
     with FlakyServer() as server:
         session = GracefulSession(throttle=Throttle(ThrottleRule(r".*", rate, 1.0)))
@@ -98,8 +151,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--rate", type=int, default=50, help="throttle rule, requests per second (default 50)")
     parser.add_argument("--seconds", type=float, default=5.0, help="throttle run time (default 5)")
+    parser.add_argument("--ir-calls", type=int, default=200, help="calls per arm under callgrind (default 200; 0: no instruction counts)")
     args = parser.parse_args()
     overhead(args.calls, args.rounds)
+    instructions(args.ir_calls)
     throttle(args.rate, args.seconds)
 
 

@@ -9,7 +9,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from luco_client._clock import SYSTEM_CLOCK, Clock
-from luco_client._fields import UNSET
+from luco_client._fields import UNSET, Layer, layered
 from luco_client._redact import redact_url
 from luco_client.errors import ConfigurationError, ReplayMissError
 from luco_client.events import LogEvent, LogLevel, RedactingFilter
@@ -21,7 +21,6 @@ from luco_client.transport._hooks import PauseBoard, check_hooks
 from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, CallOptions, CallSettings, Timeout
 from luco_client.transport._replay import Replay
 from luco_client.transport._retry import GracefulRetry
-from luco_client.transport._streams import GracefulResponse
 from luco_client.transport._throttle import Throttle, ThrottleRule
 from luco_client.transport._wire import TRACKED_POOLS
 
@@ -111,7 +110,6 @@ class GracefulAdapter(HTTPAdapter):
             if concurrency is not None:
                 raise ConfigurationError("concurrent_requests= is another name for concurrency=; give one")
             concurrency = concurrent_requests
-        #: The session's own settings (the lowest layer of every call's merge).
         self.defaults = CallSettings(
             retry=GracefulRetry(clock=clock) if retry is UNSET else retry, timeout=timeout, deadline=None,
             idempotent=None, validators=tuple(validators), throttling=throttle, concurrent_requests=concurrency or (),
@@ -152,6 +150,17 @@ class GracefulAdapter(HTTPAdapter):
 
     def _set_default(self, **change: t.Any) -> None:
         self.defaults = self.defaults.replace(**change)
+
+    @property
+    def defaults(self) -> CallSettings:
+        """The session's own settings (the lowest layer of every call's merge)."""
+        return self._defaults
+
+    @defaults.setter
+    def defaults(self, value: CallSettings) -> None:
+        self._defaults = value
+        # The merge of these defaults with a call that sets nothing, done once.
+        self.default_values, _ = layered([Layer("session", value, "session")], CallSettings.setting_fields())
 
     def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
         """Hold the attempts of this adapter for ``seconds`` from now: all of them, or those
@@ -198,13 +207,6 @@ class GracefulAdapter(HTTPAdapter):
         if type(manager).__name__ == "ProxyManager":
             manager.pool_classes_by_scheme = dict(TRACKED_POOLS)
         return manager
-
-    def build_response(self, req: requests.PreparedRequest, resp: t.Any) -> requests.Response:
-        """As requests does, as a :class:`GracefulResponse` (streamed bodies stay accounted
-        for after the call returns)."""
-        response = super().build_response(req, resp)
-        response.__class__ = GracefulResponse
-        return response
 
     def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """One attempt: one urllib3 request, body read unless streaming. No retries."""

@@ -56,7 +56,7 @@ from luco_client.stats import Stats
 from luco_client.transport._bodies import rewind_for_resend
 from luco_client.transport._concurrency import ConcurrencyGate, SlotTimeout
 from luco_client.transport._hooks import AttemptInfo, PauseBoard, RetryState, bypass, bypassed
-from luco_client.transport._options import DEFAULT_TIMEOUT, CallOptions, CallSettings, Timeout
+from luco_client.transport._options import DEFAULT_OPTIONS, DEFAULT_TIMEOUT, CallOptions, CallSettings, Timeout
 from luco_client.transport._phases import classify, describe_input_error
 from luco_client.transport._replay import Replay
 from luco_client.transport._replay.replay import rewind_body
@@ -101,6 +101,8 @@ class AttemptTransport(t.Protocol):
 
     #: The session's own settings, every field of :class:`CallSettings` set.
     defaults: CallSettings
+    #: ``defaults`` merged: ``{field: value}`` (a call that sets nothing uses them as they are).
+    default_values: t.Dict[str, t.Any]
     hooks: t.Tuple[t.Any, ...]
     stats: Stats
     gate: ConcurrencyGate
@@ -130,8 +132,10 @@ class CallRunner:
         # The stats key and the UURL placeholder: registered secrets must not survive in it.
         self.template = scrub_secrets(options.url_template or derive_template(self.url))
         self.bypassed = bypassed()
-        # The one merge: the call's own settings over the session's.
-        merged, _ = layered([Layer("session", adapter.defaults, "session"), Layer("call", options, "call")], _NAMES)
+        # The one merge: the call's own settings over the session's (done once for a call
+        # that brings none).
+        merged = adapter.default_values if options is DEFAULT_OPTIONS else layered(
+            [Layer("session", adapter.defaults, "session"), Layer("call", options, "call")], _NAMES)[0]
         self.policy: t.Optional[GracefulRetry] = None if self.bypassed else merged["retry"]
         self.throttle = merged["throttling"]
         self.limits: t.Tuple[t.Any, ...] = merged["concurrent_requests"] or ()
@@ -490,9 +494,13 @@ class CallRunner:
         response.luco_attempts = tuple(self.attempts)  # type: ignore[attr-defined]
         response.luco_elapsed = self._elapsed()  # type: ignore[attr-defined]
         wire = self._wire
-        if self.stream and self.consumer is None and isinstance(response, GracefulResponse) \
+        if self.stream and self.consumer is None and type(response) is requests.Response \
                 and not response._content_consumed:  # type: ignore[attr-defined]
-            # The caller reads the body: its failures and the deadline still belong to this call.
+            # The caller reads the body: its failures and the deadline still belong to this
+            # call. (Only streamed responses change class: the others stay plain Responses,
+            # which keeps requests' own attribute accesses fast.)
+            response.__class__ = GracefulResponse
+            response = t.cast(GracefulResponse, response)
             response.luco_stream = StreamWatch(
                 stats=self.adapter.stats, method=self.method, url=self.safe_url, template=self.template,
                 fields=self.fields, log_errors=self.log_errors, attempts=self.attempts, success=success,

@@ -102,8 +102,10 @@ class ConcurrencyGate:
         seconds, having released what it took.
         """
         taken: t.List[threading.BoundedSemaphore] = []
-        deadline = None if timeout is None else time.monotonic() + timeout
         chosen = self.limits if limits is None else limits
+        if not chosen:
+            return taken
+        deadline = None if timeout is None else time.monotonic() + timeout
         slots = sorted({id(limit): self._slot(limit) for limit in chosen}.values(), key=lambda slot: slot[0])
         for _, limit, sem in slots:
             if not limit.matches(url):

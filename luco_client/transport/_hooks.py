@@ -153,6 +153,8 @@ class PauseBoard:
 
     def wait_for(self, url: str, template: str) -> float:
         """Seconds before a request to ``url`` may start (0.0 when it may start now)."""
+        if not self._lanes and self._all == -math.inf:  # nothing was ever paused: no lock
+            return 0.0
         with self._lock:
             until = self._all
             for compiled, lane_until in self._lanes.values():
