@@ -151,7 +151,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--rate", type=int, default=50, help="throttle rule, requests per second (default 50)")
     parser.add_argument("--seconds", type=float, default=5.0, help="throttle run time (default 5)")
-    parser.add_argument("--ir-calls", type=int, default=200, help="calls per arm under callgrind (default 200; 0: no instruction counts)")
+    parser.add_argument("--ir-calls", type=int, default=200,
+                        help="calls per arm under callgrind (default 200; 0: no instruction counts)")
     args = parser.parse_args()
     overhead(args.calls, args.rounds)
     instructions(args.ir_calls)
