@@ -184,6 +184,7 @@ class LucoApi(ApiClient):
             values["concurrent_requests"] = concurrent_requests
         clock_kwargs = {"clock": clock} if clock is not None else {}
         auth = BearerTokenAuth(provider, refresh_margin=TOKEN_REFRESH_MARGIN, **clock_kwargs)
+        session_kwargs.setdefault("environment_once", True)  # proxies and CA bundle: read once per host
         super().__init__(replay, base_url=url, settings=Settings.from_values(values), stats=stats, auth=auth,
                          **clock_kwargs, **session_kwargs)
         if verify is not None:

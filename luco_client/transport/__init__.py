@@ -9,7 +9,7 @@ Public names::
     ConcurrencyLimit
     Timeout, CallSettings, CallOptions, UNSET, BodyConsumer   per-call settings (INHERIT: UNSET's old name)
     DownloadProgress, DownloadResult    GracefulSession.download()
-    GracefulResponse                    the response type (streamed bodies stay accounted for)
+    GracefulResponse                    a streamed call's response (its body stays accounted for)
     BearerTokenAuth, AccessToken, ApiKeyAuth
     raise_for_status, status_error, attempts_of
     AttemptInfo, RetryState, AttemptHook, bypass          attempt hooks and the bypass scope

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.sessions import merge_setting
+from requests.utils import get_environ_proxies
 
 from luco_client._redact import is_secret_name, redact_url
 from luco_client.errors import (
@@ -59,6 +60,11 @@ def _check_tls_and_proxies(proxies: t.Any, verify: t.Any, cert: t.Any) -> None:
             raise InvalidRequestError(f"cert: no file at {os.fspath(path)!r}")
 
 
+def _environ_bundle() -> t.Optional[str]:
+    """The CA bundle the environment names, as requests reads it."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
 def attempts_of(response: requests.Response) -> t.Tuple[AttemptRecord, ...]:
     """The attempt history of a response returned by the graceful transport (empty for a
     response that did not come through it)."""
@@ -92,13 +98,23 @@ class GracefulSession(requests.Session):
         ``*secret*``, ...) and the names registered by the auth classes are removed when a
         redirect leaves the original scheme, host or port (requests itself only removes
         ``Authorization`` and ``Cookie``).
+    :param environment_once: read the proxies (``HTTPS_PROXY``, ``NO_PROXY``...) and the CA
+        bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) from the environment once per
+        origin, at its first request, instead of on every request as requests does (a scan
+        of the whole environment, the largest per-call cost of a small request). Changes to
+        those variables afterwards are not seen. Default ``False`` (requests' behaviour);
+        the service clients (``LucoApi``, ``Dcipher``) turn it on.
 
     Every request method accepts ``options=CallOptions(...)`` for per-call settings.
     """
 
     def __init__(self, *, adapter: t.Optional[GracefulAdapter] = None,
-                 credential_headers: t.Iterable[str] = (), **adapter_kwargs: t.Any) -> None:
+                 credential_headers: t.Iterable[str] = (), environment_once: bool = False,
+                 **adapter_kwargs: t.Any) -> None:
         super().__init__()
+        self.environment_once = bool(environment_once)
+        self._environment: t.Dict[t.Tuple[str, str], t.Tuple[t.Dict[str, str], t.Optional[str]]] = {}
+        self._environment_lock = threading.Lock()
         if adapter is None:
             unknown = sorted(set(adapter_kwargs) - _ADAPTER_KWARGS)
             if unknown:
@@ -272,13 +288,22 @@ class GracefulSession(requests.Session):
         """As requests does, after checking ``proxies``, ``verify`` and ``cert``: a missing
         CA bundle or certificate file is an InvalidRequestError before anything is sent."""
         _check_tls_and_proxies(proxies, verify, cert)
+        if self.trust_env and self.environment_once and not (proxies and "no_proxy" in proxies):
+            env_proxies, env_bundle = self._environment_of(url)
+            proxies = dict(proxies or {})
+            for scheme, proxy in env_proxies.items():
+                proxies.setdefault(scheme, proxy)
+            if verify is True or verify is None:
+                verify = env_bundle or verify
+            return {"proxies": merge_setting(proxies, self.proxies), "stream": merge_setting(stream, self.stream),
+                    "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
         if self.trust_env or proxies or self.proxies:
             merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            bundle = merged.get("verify")
-            if isinstance(bundle, (str, os.PathLike)) and not os.path.exists(bundle):
+            named = merged.get("verify")
+            if isinstance(named, (str, os.PathLike)) and not os.path.exists(named):
                 # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE name a missing file (requests would
                 # fail later with a bare OSError)
-                raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(bundle)!r} (from the environment: "
+                raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(named)!r} (from the environment: "
                                           "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
             return merged
         # What requests returns here, without its mapping merge of two empty proxy tables
@@ -286,6 +311,23 @@ class GracefulSession(requests.Session):
         proxies = merge_setting(proxies, self.proxies) if proxies is None or self.proxies is None else {}
         return {"proxies": proxies, "stream": merge_setting(stream, self.stream),
                 "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
+
+    def _environment_of(self, url: str) -> t.Tuple[t.Dict[str, str], t.Optional[str]]:
+        """The environment's proxies for ``url``'s origin and its CA bundle, read once."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return get_environ_proxies(url), _environ_bundle()
+        key = (parts.scheme.lower(), parts.netloc.lower())
+        found = self._environment.get(key)
+        if found is None:
+            bundle = _environ_bundle()
+            if bundle and not os.path.exists(bundle):
+                raise InvalidRequestError(f"verify: no CA bundle at {bundle!r} (from the environment: "
+                                          "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
+            with self._environment_lock:
+                found = self._environment[key] = (get_environ_proxies(url), bundle)
+        return found
 
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         """Send as requests does; an URL no adapter can serve raises InvalidRequestError."""
