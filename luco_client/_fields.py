@@ -91,6 +91,13 @@ class SettingsBase:
             if check is not None and value is not UNSET:
                 object.__setattr__(self, field.name, check(f"{owner}: {field.name}", value))
 
+    def __getattr__(self, name: str) -> t.Any:
+        """A field read by one of its aliases (``options.throttle`` is ``options.throttling``)."""
+        canonical = _alias_map(type(self)).get(name)
+        if canonical is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self, canonical)
+
     @classmethod
     def setting_fields(cls) -> t.Tuple[str, ...]:
         """The names of the settings fields (those that inherit when unset), in order."""
@@ -117,7 +124,14 @@ class SettingsBase:
 
     def replace(self: T, **changes: t.Any) -> T:
         """A copy with ``changes`` (aliases accepted), checked like a new object."""
-        return type(self)(**{**_init_values(self), **changes})
+        cls = type(self)
+        canonical: t.Dict[str, t.Any] = {}
+        for key, value in changes.items():
+            name = canonical_name(cls, key)
+            if name in canonical:
+                raise ConfigurationError(f"{cls.__name__}: {key}= is another name for {name}=; give one")
+            canonical[name] = value
+        return cls(**{**_init_values(self), **canonical})
 
     def __repr__(self) -> str:
         body = ", ".join(f"{name}={value!r}" for name, value in self.set_fields().items())

@@ -61,7 +61,7 @@ _PAIR_PATTERNS = (
      re.compile(r"(?i)(?:(?:bearer|basic|digest|token)[ \t]{1,8})?[^'\"\s,}}]+"), REDACTED),
 )
 #: A scheme word, not a path segment (``.../token failed`` is a URL and a word, not a credential).
-_SCHEME_RE = re.compile(r"(?i)(?<![/\w.\-])(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
+_SCHEME_RE = re.compile(r"(?i)(?<![/\w])(bearer|basic|digest|token)[ \t]{1,8}[A-Za-z0-9._~+/=\-]{6,}")
 _USERINFO_RE = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]{0,30}://)[^/@\s]{1,256}@")
 #: ``user:password@`` without a scheme (a mistyped URL): ``user:pw@host``, ``http//u:pw@h``.
 _BARE_USERINFO_RE = re.compile(r"(?<![^/@\s:])[^/@\s:]{1,256}:[^/@\s:]{1,256}@")

@@ -52,10 +52,12 @@ class Blob:
         """The bytes ``[start, end)`` in pieces of at most ``chunk`` bytes."""
         end = self.size if end is None else min(end, self.size)
         position = start
+        built, block = -1, b""
         while position < end:
             index, offset = divmod(position, _BLOCK)
             take = min(chunk, _BLOCK - offset, end - position)
-            block = self._block(index)
+            if index != built:  # one rotation per 1 MiB block, not per piece
+                built, block = index, self._block(index)
             yield block[offset:offset + take]
             position += take
 

@@ -166,17 +166,24 @@ class Trickle:
     """Answer ``status`` with ``body``, ``chunk`` bytes every ``interval`` seconds: a server
     that keeps every single read within any read timeout, yet never finishes in time.
     ``head=True`` trickles the status line and headers too (nothing usable arrives until
-    the end). Stops when the client hangs up or the server closes."""
+    the end); ``close=True`` announces ``Connection: close``; ``length=False`` sends no
+    ``Content-Length`` (the close ends the body). Stops when the client hangs up or the
+    server closes."""
 
     body: bytes = b"x" * 1000
     interval: float = 0.05
     chunk: int = 1
     head: bool = False
     status: int = 200
+    close: bool = False
+    length: bool = True
 
     def play(self, handler: RequestHandler) -> None:
+        framing = f"Content-Length: {len(self.body)}\r\n" if self.length else ""
+        if self.close or not self.length:  # without a length, the close ends the body
+            framing += "Connection: close\r\n"
         head = (f"HTTP/1.1 {self.status} Trickling\r\nContent-Type: application/octet-stream\r\n"
-                f"Content-Length: {len(self.body)}\r\n\r\n").encode("ascii")
+                f"{framing}\r\n").encode("ascii")
         handler.close_connection = True
         try:
             if self.head:

@@ -48,6 +48,16 @@ def _scrub_urllib3_logs() -> None:
             logger.addFilter(RedactingFilter())
 
 
+def _fits(response: requests.Response, limit: t.Optional[int]) -> bool:
+    """Whether a body may be read into memory: no limit, or an announced length within it."""
+    if limit is None:
+        return True
+    try:
+        return int(response.headers.get("Content-Length", "")) <= limit
+    except ValueError:
+        return False
+
+
 class GracefulAdapter(HTTPAdapter):
     """An ``HTTPAdapter`` that retries, throttles, limits concurrency, times and counts.
 
@@ -159,8 +169,11 @@ class GracefulAdapter(HTTPAdapter):
     @defaults.setter
     def defaults(self, value: CallSettings) -> None:
         self._defaults = value
-        # The merge of these defaults with a call that sets nothing, done once.
-        self.default_values, _ = layered([Layer("session", value, "session")], CallSettings.setting_fields())
+        # The merge of these defaults with a call that sets nothing, done once; a field the
+        # defaults leave unset is off (None), as an unset setting of the last layer is.
+        names = CallSettings.setting_fields()
+        merged, _ = layered([Layer("session", value, "session")], names)
+        self.default_values = {name: merged.get(name) for name in names}
 
     def pause(self, seconds: float, pattern: t.Optional[str] = None) -> None:
         """Hold the attempts of this adapter for ``seconds`` from now: all of them, or those
@@ -208,13 +221,18 @@ class GracefulAdapter(HTTPAdapter):
             manager.pool_classes_by_scheme = dict(TRACKED_POOLS)
         return manager
 
-    def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        """One attempt: one urllib3 request, body read unless streaming. No retries."""
+    def send_once(self, request: requests.PreparedRequest, *, preload_limit: t.Optional[int] = None,
+                  **kwargs: t.Any) -> requests.Response:
+        """One attempt: one urllib3 request, no retries. The body is read inside the
+        attempt unless streaming; a streamed body is read too when a recording needs it
+        (up to ``preload_limit`` announced bytes, when given: a larger download stays
+        streamed, unrecorded)."""
         if self.replay is not None and self.replay.offline:  # the no-network guarantee
             raise ReplayMissError("replay mode: this session never sends requests",
                                   method=str(request.method), url=redact_url(request.url or ""))
         response = super().send(request, **kwargs)
-        if not kwargs.get("stream") or (self.replay is not None and self.replay.mode != "replay"):
+        recording = self.replay is not None and self.replay.mode != "replay"
+        if not kwargs.get("stream") or (recording and _fits(response, preload_limit)):
             response.content  # noqa: B018 - read the body inside the attempt (timed, retryable)
             ensure_complete_body(response)
         return response

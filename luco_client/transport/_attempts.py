@@ -111,11 +111,16 @@ class AttemptTransport(t.Protocol):
     idempotency_header: t.Optional[str]
     replay: t.Optional[Replay]
 
-    def send_once(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        """One attempt: one request on the wire, no retries; the body read unless streaming."""
+    def send_once(self, request: requests.PreparedRequest, *, preload_limit: t.Optional[int] = None,
+                  **kwargs: t.Any) -> requests.Response:
+        """One attempt: one request on the wire, no retries; the body read unless streaming
+        (a streamed body is read for recording when ``preload_limit`` bytes or fewer)."""
 
 
 _NAMES = CallSettings.setting_fields()
+#: Bytes up to which a download's body is recorded in record mode (a larger one, or one of
+#: unknown length, is streamed to its file unrecorded: a recording holds bodies in memory).
+RECORDED_DOWNLOAD_LIMIT = 8 << 20
 
 
 class CallRunner:
@@ -151,6 +156,11 @@ class CallRunner:
             self.policy.deadline if self.policy is not None else None)
         self.started = self.clock.monotonic()
         self.deadline_at = None if deadline is None else self.started + deadline
+        earlier = getattr(request, "luco_deadline_at", None)  # a redirect hop: the first hop's deadline
+        if earlier is not None and (self.deadline_at is None or earlier < self.deadline_at):
+            self.deadline_at = earlier
+        elif self.deadline_at is not None:
+            request.luco_deadline_at = self.deadline_at  # type: ignore[attr-defined]  # copied to the hops
         self.max_attempts = self.policy.max_attempts if self.policy is not None else 1
         self.attempts: t.List[AttemptRecord] = []
         self.number = 0  # the attempt running now (1-based)
@@ -323,7 +333,9 @@ class CallRunner:
         wire = begin_attempt(None if remaining is None else time.monotonic() + max(remaining, 0.0))
         self._wire = wire
         try:
-            response = self.adapter.send_once(self.request, timeout=(timeout.connect, timeout.read), **send_kwargs)
+            response = self.adapter.send_once(self.request, timeout=(timeout.connect, timeout.read),
+                                              preload_limit=RECORDED_DOWNLOAD_LIMIT if self.consumer else None,
+                                              **send_kwargs)
         except requests.RequestException as exc:
             return self._wire_failure(exc, wire, started)
         except (ValueError, TypeError, UnicodeError, OverflowError) as exc:
@@ -340,7 +352,11 @@ class CallRunner:
             end_attempt(keep_watch=True)
         if self.replay is not None:
             scrubbed, match = self._replay_match()
-            if scrubbed is not None and self.replay.wants_recording(match):
+            if scrubbed is not None and self.replay.wants_recording(match) \
+                    and not response._content_consumed:  # type: ignore[attr-defined]
+                self.replay.not_recorded(self.request, f"a download body over {RECORDED_DOWNLOAD_LIMIT} bytes "
+                                                       "(or of unknown length) is not recorded")
+            elif scrubbed is not None and self.replay.wants_recording(match):
                 try:
                     self.replay.record(scrubbed, match, response, self._credential_names())
                 except ReplayStorageError as exc:
@@ -354,6 +370,9 @@ class CallRunner:
         consumed = self._consume(response, started, wire)
         if consumed is not None:
             return consumed
+        if wire.reaped:  # cut at the deadline: a body delimited by the close reads as complete
+            return self._wire_failure(requests.exceptions.ChunkedEncodingError("cut at the deadline"), wire,
+                                      started, response)
         return self._evaluate(response, started)
 
     def _consume(self, response: requests.Response, started: float,
@@ -379,6 +398,11 @@ class CallRunner:
         except LucoClientError as exc:  # the content is wrong (length, checksum): a failed attempt
             response.close()
             return _Outcome(response, exc, Phase.RESPONSE, started, self.clock.monotonic() - started)
+        except BaseException:  # the caller's own (a progress callback, Ctrl-C): end the attempt cleanly
+            response.close()
+            if wire is not None:
+                wire.release()
+            raise
         return None
 
     def _evaluate(self, response: requests.Response, started: float, replay: bool = False) -> _Outcome:
@@ -519,7 +543,9 @@ class CallRunner:
             emit(log, _DECISIONS, EventKind.RETRY_SKIPPED, self.fields, RETRY_CAUSE=cause, STATUS=outcome.status or "")
 
         response = outcome.response
-        passing = policy is not None and policy.on_exhausted == "return" and response is not None
+        # A write's failure is never handed on as a result: a parser could take it for success.
+        passing = (policy is not None and policy.on_exhausted == "return" and response is not None
+                   and not self._is_write())
         error: LucoClientError
         if decision.action is Action.RETRY_AFTER_TOO_LONG and response is not None:
             wait = t.cast(float, decision.retry_after)

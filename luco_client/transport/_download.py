@@ -59,6 +59,18 @@ _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECA
 _CONTENT_RANGE_END = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux); 0o022 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 class DownloadProgress(t.NamedTuple):
     """Where a download stands: ``done`` bytes on disk, ``total`` bytes expected (``None``
     when the server did not say), ``rate`` in bytes per second since the download began,
@@ -133,6 +145,8 @@ class FileSink:
         self.done = 0
         self.total: t.Optional[int] = None
         self.validator: t.Optional[str] = None
+        self.resumable = True  # a range of an encoded (gzip...) body is no range of the content
+        self.complete = False  # a 416 confirmed that every byte is on disk
         self.resumes = 0
         self.restarts = 0
         self.started = time.monotonic()
@@ -144,16 +158,20 @@ class FileSink:
         except OSError as exc:
             raise ConfigurationError(f"download: cannot create a file in {directory!r}: {exc.strerror}") from None
         self._file: t.Optional[t.BinaryIO] = os.fdopen(fd, "wb")
+        try:  # mkstemp makes the file 0600: give it the mode open() would (0666 less the umask)
+            os.chmod(self.temp, 0o666 & ~_umask())
+        except OSError:
+            pass
 
     # ------------------------------------------------------------------ BodyConsumer
 
     def prepare(self, request: requests.PreparedRequest) -> None:
         """Ask for the rest of the content once some of it is on disk."""
         request.headers["Accept-Encoding"] = "identity"  # byte ranges of the content itself
-        if self.done > 0:
+        if self.done > 0 and self.resumable and self.validator:
+            # Only with a validator: without If-Range, two versions of the content could mix.
             request.headers["Range"] = f"bytes={self.done}-"
-            if self.validator:
-                request.headers["If-Range"] = self.validator
+            request.headers["If-Range"] = self.validator
         else:
             request.headers.pop("Range", None)
             request.headers.pop("If-Range", None)
@@ -164,6 +182,11 @@ class FileSink:
         if response.status_code == 416:  # the rest we asked for does not exist
             match = _CONTENT_RANGE_END.match(response.headers.get("Content-Range", ""))
             size = int(match.group(1)) if match else None
+            if size == self.done and self.total in (None, size):  # every byte arrived before the drop
+                self.total = size
+                self._check_complete(url)
+                self.complete = True
+                return
             raise IncompleteDownloadError(
                 f"the server announced {self.total} bytes but has {size if size is not None else 'fewer'} "
                 f"(a range from byte {self.done} is past its end)", expected=self.total,
@@ -181,6 +204,7 @@ class FileSink:
                 self._restart()
             length = _content_length(response)
             total = length if response.status_code == 200 else 0 if length is None else length
+            self.resumable = response.headers.get("Content-Encoding", "identity").lower() == "identity"
             etag = response.headers.get("ETag")
             self.validator = etag if etag and not etag.startswith("W/") else response.headers.get("Last-Modified")
         if total is not None:
@@ -214,6 +238,9 @@ class FileSink:
         if self._hash is not None:
             self._hash.update(chunk)
         self.done += len(chunk)
+        if self.expected_size is not None and self.done > self.expected_size:  # no need to read on
+            raise IncompleteDownloadError(f"received more than the {self.expected_size} bytes expected",
+                                          expected=self.expected_size, received=self.done, dest=self.dest)
         self._transferred += len(chunk)
         if self.progress is not None:
             elapsed = time.monotonic() - self.started
@@ -221,15 +248,26 @@ class FileSink:
                                            elapsed))
 
     def _restart(self) -> None:
+        self._reset()
+        self.restarts += 1
+
+    def _reset(self) -> None:
+        """Back to an empty file (a retry after wrong content starts from zero)."""
         assert self._file is not None
         self._file.seek(0)
         self._file.truncate()
         self.done = 0
         self.total = None
-        self.restarts += 1
         self._hash = hashlib.new(self.algorithm) if self.algorithm else None
 
     def _check_complete(self, url: str) -> None:
+        try:
+            self._check_content(url)
+        except DownloadError:
+            self._reset()  # should retry_on ask for another attempt, it starts from zero
+            raise
+
+    def _check_content(self, url: str) -> None:
         if self.expected_size is not None and self.done != self.expected_size:
             raise IncompleteDownloadError(f"received {self.done} bytes, {self.expected_size} expected",
                                           expected=self.expected_size, received=self.done, url=url, dest=self.dest)
@@ -309,12 +347,17 @@ def download(
     if options is not None and not isinstance(options, CallOptions):
         raise ConfigurationError(f"download: options must be CallOptions, got {type(options).__name__}")
     base = options or CallOptions()
+    base = replace(base, deadline=deadline if deadline is not None else base.deadline,  # checked before the file
+                   success_statuses=base.success_statuses | {416})  # the sink judges a 416 (all on disk?)
     sink = FileSink(dest, expected_size=expected_size, checksum=checksum, chunk_size=chunk_size, progress=progress)
-    call = replace(base, consumer=sink, deadline=deadline if deadline is not None else base.deadline)
     try:
         response = session.request("GET", url, headers=headers, auth=auth, timeout=timeout, stream=True,
-                                   allow_redirects=True, options=call)
-        raise_for_status(response)
+                                   allow_redirects=True, options=replace(base, consumer=sink))
+        if not (response.status_code == 416 and sink.complete):
+            raise_for_status(response)
+        if not 200 <= response.status_code < 300 and not sink.complete:  # 304, 300, a 3xx without Location
+            raise DownloadError(f"the server answered {response.status_code} {response.reason!s:.40} "
+                                "without the content", url=redact_url(response.url or url), dest=sink.dest)
         sink.commit()
     except BaseException:
         sink.discard()

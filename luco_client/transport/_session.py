@@ -77,6 +77,9 @@ class GracefulPreparedRequest(requests.PreparedRequest):
 
     luco_options: t.Optional[CallOptions] = None
     credential_headers: t.FrozenSet[str] = frozenset()
+    #: The call's deadline (the clock's monotonic seconds), kept by redirect hops: a hop is
+    #: a call of its own through the adapter, within the same deadline.
+    luco_deadline_at: t.Optional[float] = None
 
     def copy(self) -> GracefulPreparedRequest:
         p = super().copy()
@@ -84,6 +87,7 @@ class GracefulPreparedRequest(requests.PreparedRequest):
         p = t.cast(GracefulPreparedRequest, p)
         p.luco_options = self.luco_options
         p.credential_headers = self.credential_headers
+        p.luco_deadline_at = self.luco_deadline_at
         return p
 
 
@@ -343,6 +347,9 @@ class GracefulSession(requests.Session):
             raise TooManyRedirectsError(
                 f"more than {self.max_redirects} redirects", phase=Phase.RESPONSE,
                 method=str(request.method).upper(), url=redact_url(str(request.url))) from None
+        finally:  # the redirects were followed: a later send of this request is a call of its own
+            if getattr(request, "luco_deadline_at", None) is not None:
+                request.luco_deadline_at = None  # type: ignore[attr-defined]
 
     def get_redirect_target(self, resp: requests.Response) -> t.Optional[str]:
         """As requests does; a ``Location`` that is not valid UTF-8, or not a URL (a bad

@@ -100,6 +100,8 @@ class StreamWatch:
         try:
             yield from chunks
             incomplete = body_incomplete(response)
+            if incomplete is None and self.wire is not None and self.wire.reaped:
+                incomplete = requests.exceptions.ChunkedEncodingError("cut at the deadline")
             if incomplete is not None:
                 raise incomplete
         except requests.RequestException as exc:

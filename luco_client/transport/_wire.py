@@ -55,7 +55,7 @@ class Wire:
     def release(self) -> None:
         """Withdraw this attempt's connections from the reaper."""
         for conn in self.watched:
-            REAPER.forget(conn)
+            REAPER.forget(conn, owner=self)  # only this attempt's watch: the pool may have lent conn on
         self.watched = []
 
 
@@ -129,14 +129,28 @@ class DeadlineReaper:
             self._lock.notify()
         wire.watched.append(conn)
 
-    def forget(self, conn: t.Any) -> None:
-        """Withdraw ``conn`` (it went back to its pool, or was closed)."""
+    def forget(self, conn: t.Any, owner: t.Optional[Wire] = None) -> None:
+        """Withdraw ``conn`` (it went back to its pool, or was closed); with ``owner``, only
+        if that attempt still holds the watch (another call may be using ``conn`` by now)."""
         if not self._by_conn:
             return
         with self._lock:
-            entry = self._by_conn.pop(id(conn), None)
-            if entry is not None:
+            entry = self._by_conn.get(id(conn))
+            if entry is not None and (owner is None or entry.wire is owner):
+                del self._by_conn[id(conn)]
                 entry.cancelled = True
+            if len(self._heap) > 64 and len(self._heap) > 4 * len(self._by_conn):
+                # cancelled entries behind a far deadline: compact, keep the heap bounded
+                self._heap = [item for item in self._heap if not item[2].cancelled]
+                heapq.heapify(self._heap)
+
+    def _after_fork_in_child(self) -> None:
+        """The parent's attempts do not run here: forget them (their sockets are shared with
+        the parent, and shutdown() would cut the parent's connections); fresh lock."""
+        self._lock = threading.Condition()
+        self._heap = []
+        self._by_conn = {}
+        self._pid = -1
 
     def _start(self) -> None:
         self._pid = os.getpid()
@@ -167,6 +181,8 @@ class DeadlineReaper:
 
 
 REAPER = DeadlineReaper()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=REAPER._after_fork_in_child)
 
 
 class _SendTracking:
@@ -178,6 +194,7 @@ class _SendTracking:
     """
 
     _luco_tunnelling = False
+    _luco_handing_over = False
 
     def send(self, data: t.Any) -> None:
         conn = t.cast(t.Any, self)
@@ -197,8 +214,18 @@ class _SendTracking:
         finally:
             self._luco_tunnelling = False
 
+    def getresponse(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        # http.client "closes" a connection whose response will close it, handing the socket
+        # to the response: the body is still to be read under the deadline.
+        self._luco_handing_over = True
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._luco_handing_over = False
+
     def close(self) -> None:
-        REAPER.forget(self)
+        if not self._luco_handing_over:
+            REAPER.forget(self)
         super().close()  # type: ignore[misc]
 
 

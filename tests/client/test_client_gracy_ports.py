@@ -24,6 +24,7 @@ from luco_client import (
     SQLiteReplayStorage,
     Throttle,
     ThrottleRule,
+    UnprocessableEntityError,
 )
 from luco_client.client import (
     ApiClient,
@@ -219,3 +220,14 @@ def test_a_gracy_create_client_override_is_refused_not_ignored(pokeapi: PokemonS
 @graceful(concurrent_requests=5, throttling=ThrottleRule(".*", 50))
 def _decorated_at_import(self: t.Any) -> None:
     """@graceful takes gracy's names at import time too."""
+
+
+def test_pass_never_turns_a_refused_write_into_a_result(pokeapi: PokemonServer, clock: FakeClock) -> None:
+    api = ApiClient(base_url=pokeapi.base_url, clock=clock, settings=Settings(
+        retry=GracefulRetry(delay=0, max_attempts=2, retry_on={500}, behavior="pass", clock=clock),
+        parser={"default": lambda r: True}))  # a write parser that takes any answer for success
+    pokeapi.script("/api/v2/pokemon", Reply(422, {"detail": "name is required"}), method="POST")
+    with pytest.raises(UnprocessableEntityError):
+        api.post("/pokemon", json={})
+    pokeapi.script("/api/v2/pokemon/pikachu", Reply(422))  # a read is passed on, as in gracy
+    assert api.get("/pokemon/{NAME}", {"NAME": "pikachu"}) is True

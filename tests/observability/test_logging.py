@@ -330,3 +330,10 @@ def test_a_url_ending_in_token_is_not_taken_for_a_credential() -> None:
         "POST https://login.example/t/oauth2/v2.0/token failed: reset"
     assert "abcdef123" not in redact_text("Authorization: Token abcdef123")
     assert "abcdef123" not in redact_text("token abcdef123456")
+
+
+def test_scheme_words_after_a_dash_or_dot_are_still_credentials() -> None:
+    from luco_client.events import redact_text
+
+    for text in ("refresh-token eyJhbGciOiJIUzI1NiJ9.abc", "x-token abcdef123456", "id.token abcdef123456"):
+        assert redact_text(text).endswith("REDACTED"), text

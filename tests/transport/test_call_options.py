@@ -104,3 +104,15 @@ def test_a_call_logs_its_own_events(server: FlakyServer, caplog: pytest.LogCaptu
 def test_bad_per_call_settings_are_configuration_errors(options: t.Dict[str, t.Any]) -> None:
     with pytest.raises(ConfigurationError):
         CallOptions(**options)
+
+
+def test_aliases_read_and_replace_and_partial_session_defaults(server: FlakyServer) -> None:
+    from luco_client import CallSettings, Throttle, ThrottleRule
+
+    options = CallOptions(throttle=None, concurrency=2)
+    assert options.throttle is None and options.concurrency == options.concurrent_requests
+    replaced = options.replace(throttle=Throttle(ThrottleRule(".*", 5)), concurrency=())
+    assert replaced.throttling is not None and replaced.concurrent_requests == ()
+    session = GracefulSession()
+    session.adapter.defaults = CallSettings(retry=None)  # the other fields: off
+    assert session.get(server.url + "/x").status_code == 200

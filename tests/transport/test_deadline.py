@@ -17,7 +17,7 @@ from luco_client import (
     ThrottleRule,
     Timeout,
 )
-from luco_client.testing import Delay, FakeClock, FlakyServer, Reply, Trickle
+from luco_client.testing import Delay, FakeClock, FlakyServer, Redirect, Reply, Trickle
 
 
 def test_backoff_that_would_cross_the_deadline_stops_the_call(server: FlakyServer) -> None:
@@ -115,3 +115,13 @@ def test_a_write_cut_by_the_deadline_says_it_may_have_been_applied(server: Flaky
         GracefulSession().post(server.url + "/w", json={}, options=CallOptions(deadline=0.5))
     assert "DeadlineExceededError" in info.value.message
     assert server.count("/w") == 1
+
+
+def test_redirect_hops_share_the_calls_deadline(server: FlakyServer, other_server: FlakyServer) -> None:
+    server.script("/start", Delay(0.6, Redirect(other_server.url + "/object")))
+    other_server.script("/object", Delay(0.6, Reply(200)))  # each hop alone fits in 1 s, both do not
+    session = GracefulSession(retry=None, timeout=Timeout(5, 5))
+    with pytest.raises(DeadlineExceededError) as info:
+        session.get(server.url + "/start", options=CallOptions(deadline=1.0))
+    assert info.value.elapsed is not None and info.value.elapsed < 0.8  # the hop's own clock: ~0.4 s
+    assert session.get(server.url + "/start", options=CallOptions(deadline=5.0)).status_code == 200

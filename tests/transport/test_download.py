@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tracemalloc
 import typing as t
 
 import pytest
@@ -14,17 +15,20 @@ from luco_client import (
     ChecksumMismatchError,
     ConfigurationError,
     DeadlineExceededError,
+    DownloadError,
     DownloadProgress,
     GracefulRetry,
     GracefulSession,
     IncompleteDownloadError,
+    JSONDirReplayStorage,
     NotFoundError,
     ReadError,
+    Replay,
     Throttle,
     ThrottleRule,
     Timeout,
 )
-from luco_client.testing import Blob, FlakyServer, Redirect, Reply, ServeBlob, Trickle
+from luco_client.testing import Blob, FlakyServer, Garbage, Redirect, Reply, ServeBlob, Trickle
 
 
 def _session(**kwargs: t.Any) -> GracefulSession:
@@ -219,3 +223,112 @@ def test_an_announced_length_longer_than_the_content_is_an_incomplete_download(
     assert (info.value.expected, info.value.received) == (blob.size + 100, blob.size)
     assert server.count("/out") == 2  # the resume asked for the rest and learnt it does not exist
     assert not dest.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_304_or_other_answer_without_content_never_replaces_the_file(server: FlakyServer, tmp_path: t.Any) -> None:
+    server.script("/cached", Reply(304, b""), Reply(300, b"", headers={"X": "y"}))
+    dest = tmp_path / "f"
+    dest.write_bytes(b"the previous result")
+    for _ in range(2):
+        with pytest.raises(DownloadError):
+            _session().download(server.url + "/cached", dest, headers={"If-None-Match": '"v1"'})
+    assert dest.read_bytes() == b"the previous result" and _leftovers(tmp_path) == []
+
+
+def test_a_bad_deadline_leaves_no_temporary_file(server: FlakyServer, tmp_path: t.Any) -> None:
+    with pytest.raises(ConfigurationError):
+        _session().download(server.url + "/x", tmp_path / "f", deadline=-1)
+    assert _leftovers(tmp_path) == [] and server.count() == 0
+
+
+def test_a_drop_after_the_last_byte_is_confirmed_complete_by_the_416(server: FlakyServer, tmp_path: t.Any) -> None:
+    blob = Blob(10_000, seed=15)
+
+    def chunked_then_drop(received: t.Any) -> t.Any:  # every byte, then a reset before the last chunk
+        return Garbage(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: " + blob.etag.encode()
+                       + b"\r\n\r\n" + b"%x\r\n" % blob.size + blob.read() + b"\r\n")
+
+    server.script("/out", chunked_then_drop, ServeBlob(blob))
+    result = _session().download(server.url + "/out", tmp_path / "f", chunk_size=1000,
+                                 checksum=("sha256", blob.sha256))
+    assert (tmp_path / "f").read_bytes() == blob.read() and result.size == blob.size
+    assert server.received("/out")[1].header("Range") == f"bytes={blob.size}-"
+
+
+def test_wrong_content_retried_by_retry_on_starts_over(server: FlakyServer, tmp_path: t.Any) -> None:
+    good, bad = Blob(3000, seed=16), Blob(3000, seed=17)
+    server.script("/out", ServeBlob(bad), ServeBlob(good))
+    session = GracefulSession(retry=GracefulRetry(max_attempts=2, delay=0, jitter=0, retry_on=Exception))
+    result = session.download(server.url + "/out", tmp_path / "f", checksum=("sha256", good.sha256))
+    assert (tmp_path / "f").read_bytes() == good.read() and result.checksum == good.sha256
+    assert server.received("/out")[1].header("Range") is None  # from zero, not from the end
+
+
+def test_no_validator_or_an_encoded_body_means_no_resume(server: FlakyServer, tmp_path: t.Any) -> None:
+    body = b"0123456789" * 2000
+
+    def plain(received: t.Any) -> t.Any:  # no ETag, no Last-Modified: a range could mix versions
+        return Garbage(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:5000])
+
+    server.script("/plain", plain, Reply(200, body))
+    _session().download(server.url + "/plain", tmp_path / "p", chunk_size=1000)
+    assert (tmp_path / "p").read_bytes() == body
+    assert server.received("/plain")[1].header("Range") is None
+
+
+def test_a_body_longer_than_expected_stops_early(server: FlakyServer, tmp_path: t.Any) -> None:
+    blob = Blob(500_000, seed=18)
+    server.script("/out", Garbage(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in blob.chunks(chunk=50_000))
+                                  + b"0\r\n\r\n"))
+    with pytest.raises(IncompleteDownloadError) as info:
+        _session().download(server.url + "/out", tmp_path / "f", expected_size=1000, chunk_size=1000)
+    assert info.value.received <= 2000 and _leftovers(tmp_path) == []
+
+
+def test_the_file_gets_the_mode_open_would_give(server: FlakyServer, tmp_path: t.Any) -> None:
+    server.script("/out", ServeBlob(Blob(100, seed=19)))
+    _session().download(server.url + "/out", tmp_path / "f")
+    old = os.umask(0o022)
+    os.umask(old)
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o666 & ~old
+
+
+def _peak_of(download: t.Callable[[], t.Any]) -> int:
+    tracemalloc.start()
+    try:
+        download()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_recording_keeps_small_downloads_and_streams_large_ones(server: FlakyServer, tmp_path: t.Any) -> None:
+    small, large = Blob(1000, seed=20), Blob(9 << 20, seed=21)  # the limit is 8 MiB
+    server.script("/small", ServeBlob(small))
+    server.script("/large", ServeBlob(large))
+    plain = _peak_of(lambda: _session().download(server.url + "/large", tmp_path / "l0", chunk_size=65536))
+    storage = JSONDirReplayStorage(tmp_path / "rec")
+    with GracefulSession(replay=Replay("record", storage)) as session:
+        session.download(server.url + "/small", tmp_path / "s")
+        recording = _peak_of(lambda: session.download(server.url + "/large", tmp_path / "l", chunk_size=65536))
+    # the large body was streamed to its file as without recording, not held (9 MiB) to be
+    # recorded (the fake server's blocks, built in this process, are in both peaks)
+    assert recording < plain + (1 << 20) and recording < large.size // 2
+    assert (tmp_path / "l").read_bytes() == large.read() and len(storage.list_keys()) == 1
+    with GracefulSession(replay=Replay("replay", JSONDirReplayStorage(tmp_path / "rec"))) as session:
+        session.download(server.url + "/small", tmp_path / "s2")  # replayed, offline
+    assert (tmp_path / "s2").read_bytes() == small.read()
+
+
+def test_an_interrupted_download_leaves_nothing_watched(server: FlakyServer, tmp_path: t.Any) -> None:
+    from luco_client.transport._wire import REAPER
+
+    server.script("/out", ServeBlob(Blob(300_000, seed=22)))
+
+    def progress(_: DownloadProgress) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _session().download(server.url + "/out", tmp_path / "f", progress=progress, chunk_size=4096, deadline=30)
+    assert REAPER._by_conn == {}  # the attempt's connection left the reaper with it
