@@ -9,6 +9,10 @@ Run: ``python bench/transport.py`` (options: ``--calls``, ``--rounds``, ``--rate
    process so that it does not compete for our GIL. The arms alternate in rounds, so drift
    of the machine hits both; the ratio is subject time / baseline time (target <= 1.10),
    over all calls and as the median of the per-round ratios (robust to a noisy round).
+   A second baseline, ``bare requests with timeouts``, sends with the socket timeouts the
+   graceful session applies by default (``DEFAULT_TIMEOUT``): a socket with a timeout costs
+   a ``poll`` before each send and receive, which a bare session without timeouts does not
+   pay. ``transport.overhead_ratio_vs_timeouts`` is subject / that baseline.
    Wall-clock time on a shared machine is noisy (and a slow machine makes requests' own
    per-call work dominate), so the same two arms are also counted in CPU *instructions*
    under ``valgrind --tool=callgrind`` when valgrind is installed: each arm runs in a child
@@ -36,14 +40,14 @@ import time
 import requests
 from _common import bench, loopback_server  # bench/ is on sys.path when a benchmark runs
 
-from luco_client import GracefulRetry, GracefulSession, Throttle, ThrottleRule
+from luco_client import DEFAULT_TIMEOUT, GracefulRetry, GracefulSession, Throttle, ThrottleRule
 from luco_client.testing import FlakyServer, max_in_window
 
 
-def _timed_gets(session: requests.Session, url: str, calls: int) -> float:
+def _timed_gets(session: requests.Session, url: str, calls: int, **kwargs: object) -> float:
     start = time.perf_counter()
     for _ in range(calls):
-        response = session.get(url)
+        response = session.get(url, **kwargs)
         if response.status_code != 200:
             raise SystemExit(f"unexpected status {response.status_code}")
     return time.perf_counter() - start
@@ -54,19 +58,21 @@ def overhead(calls: int, rounds: int) -> None:
         url = f"http://127.0.0.1:{port}/items/1"
         bare = requests.Session()
         graceful = GracefulSession(retry=GracefulRetry(), throttle=Throttle(ThrottleRule(r".*", 1_000_000, 1.0)))
+        timeouts = (DEFAULT_TIMEOUT.connect, DEFAULT_TIMEOUT.read)
         _timed_gets(bare, url, 200)  # warm up connections and code paths
+        _timed_gets(bare, url, 200, timeout=timeouts)
         _timed_gets(graceful, url, 200)
         per_round = max(1, calls // rounds)
-        bare_total = graceful_total = 0.0
+        bare_total = timed_total = graceful_total = 0.0
         ratios = []
         for i in range(rounds):
-            if i % 2 == 0:
-                b = _timed_gets(bare, url, per_round)
-                g = _timed_gets(graceful, url, per_round)
-            else:
-                g = _timed_gets(graceful, url, per_round)
-                b = _timed_gets(bare, url, per_round)
-            bare_total, graceful_total = bare_total + b, graceful_total + g
+            arms = [lambda: _timed_gets(bare, url, per_round), lambda: _timed_gets(graceful, url, per_round),
+                    lambda: _timed_gets(bare, url, per_round, timeout=timeouts)]
+            if i % 2:  # alternate the order, so that drift of the machine hits every arm
+                arms.reverse()
+            first, second, third = (arm() for arm in arms)
+            b, g, bt = (first, second, third) if i % 2 == 0 else (third, second, first)
+            bare_total, graceful_total, timed_total = bare_total + b, graceful_total + g, timed_total + bt
             ratios.append(g / b)
         n = per_round * rounds
         stats = graceful.stats.snapshot().total
@@ -77,6 +83,8 @@ def overhead(calls: int, rounds: int) -> None:
         bench("transport.added_per_call", (graceful_total - bare_total) / n * 1e6, "us")
         bench("transport.overhead_ratio", graceful_total / bare_total, "x")
         bench("transport.overhead_ratio_median_round", statistics.median(ratios), "x")
+        bench("transport.bare_with_timeouts_per_call", timed_total / n * 1e6, "us")
+        bench("transport.overhead_ratio_vs_timeouts", graceful_total / timed_total, "x")
         bare.close()
         graceful.close()
 
