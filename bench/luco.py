@@ -20,6 +20,12 @@ Run: ``python bench/luco.py`` (options: ``--rounds``, ``--jobs``, ``--metrics-ca
   ``luco.get_metrics_rate_ratio`` compares sequential ``get_metrics`` calls per second
   (target >= 4); ``luco.connections_per_job.*`` are the TCP connections the fake servers
   accepted during one job.
+* A third arm, ``requests``, makes the same ``get_metrics`` GET with a bare
+  ``requests.Session`` (kept-alive connection, the token in a header, the body decoded, no
+  retries, checks or logging): the fastest a client built on requests can go here.
+  ``luco.get_metrics_rate_ratio.requests`` is its rate / LucoPy's, the ceiling of
+  ``luco.get_metrics_rate_ratio`` on this machine; ``luco.get_metrics_vs_requests`` is ours /
+  that arm's (1.0 would mean no cost over bare requests).
 """
 
 from __future__ import annotations
@@ -91,7 +97,17 @@ WORKER = """
 import datetime, json, os, sys, time, uuid
 kind = sys.argv[1]
 base, authority = os.environ["BENCH_BASE_URL"], os.environ["BENCH_AUTHORITY"]
-if kind == "lucopy":
+if kind == "requests":  # get_metrics only, as bare as requests goes
+    import requests
+    session = requests.Session()
+    headers = {"Authorization": "Bearer " + os.environ["BENCH_TOKEN"]}
+
+    def get_metrics():
+        answer = session.get(base + "/slots/1001/submissions/5001/metrics", params={"includeDuplicates": "False"},
+                             headers=headers, verify=os.environ["REQUESTS_CA_BUNDLE"])
+        answer.raise_for_status()
+        return answer.json()["slotSubmissionMetrics"]
+elif kind == "lucopy":
     from LucoPy import LucoApi
 
     class Identity:
@@ -115,6 +131,12 @@ for line in sys.stdin:
         seen = job(api, uuid.uuid4().hex[:12])
         getattr(api, "close", lambda: None)()
         print(json.dumps({"seconds": time.perf_counter() - started, "results": seen}), flush=True)
+    elif kind == "requests":
+        get_metrics()  # first connection outside the timing
+        started = time.perf_counter()
+        for _ in range(int(count)):
+            get_metrics()
+        print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
     else:
         api = make()
         sub = api.get_submission(1001, 5001)
@@ -186,7 +208,8 @@ def main() -> int:
                    BENCH_AUTHORITY=f"https://127.0.0.1:{azure_port}", BENCH_TOKEN=TOKEN, BENCH_JOB=JOB,
                    REQUESTS_CA_BUNDLE=CERT_FILE)
         arms = {"lucopy": Process([lucopy, "-c", WORKER, "lucopy"], env),
-                "ours": Process([sys.executable, "-c", WORKER, "ours"], env)}
+                "ours": Process([sys.executable, "-c", WORKER, "ours"], env),
+                "requests": Process([sys.executable, "-c", WORKER, "requests"], env)}
         try:
             run(arms, servers, args)
         finally:
@@ -200,18 +223,20 @@ def main() -> int:
 def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) -> None:
     # warm up (imports, code paths, the server's first handshakes) and compare what each arm's
     # job saw: the same results through LucoPy and through LucoApi
-    seen = {name: json.dumps(arm.ask("job 1")["results"], sort_keys=True) for name, arm in arms.items()}
+    jobs = ("lucopy", "ours")  # the requests arm only makes the get_metrics calls
+    seen = {name: json.dumps(arms[name].ask("job 1")["results"], sort_keys=True) for name in jobs}
     bench("luco.same_results", float(seen["lucopy"] == seen["ours"]), "bool")
     if seen["lucopy"] != seen["ours"]:
         print(f"results differ:\n  lucopy {seen['lucopy']}\n  ours   {seen['ours']}")
-    times: t.Dict[str, t.List[float]] = {name: [] for name in arms}
+    arms["requests"].ask("metrics 20")  # warm up
+    times: t.Dict[str, t.List[float]] = {name: [] for name in jobs}
     rates: t.Dict[str, t.List[float]] = {name: [] for name in arms}
-    connections: t.Dict[str, t.List[int]] = {name: [] for name in arms}
-    requests: t.Dict[str, t.List[int]] = {name: [] for name in arms}
+    connections: t.Dict[str, t.List[int]] = {name: [] for name in jobs}
+    requests: t.Dict[str, t.List[int]] = {name: [] for name in jobs}
     for number in range(args.rounds):
         order = list(arms) if number % 2 == 0 else list(reversed(list(arms)))
         for name in order:
-            for _ in range(args.jobs):
+            for _ in range(args.jobs if name in jobs else 0):
                 before = servers.ask("conns")
                 times[name].append(arms[name].ask("job 1")["seconds"])
                 after = servers.ask("conns")
@@ -221,12 +246,15 @@ def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) 
     job = {name: statistics.median(values) for name, values in times.items()}
     rate = {name: statistics.median(values) for name, values in rates.items()}
     for name in arms:
-        bench(f"luco.job_seconds.{name}", job[name], "s")
-        bench(f"luco.requests_per_job.{name}", statistics.median(requests[name]), "requests")
-        bench(f"luco.connections_per_job.{name}", statistics.median(connections[name]), "connections")
+        if name in jobs:
+            bench(f"luco.job_seconds.{name}", job[name], "s")
+            bench(f"luco.requests_per_job.{name}", statistics.median(requests[name]), "requests")
+            bench(f"luco.connections_per_job.{name}", statistics.median(connections[name]), "connections")
         bench(f"luco.get_metrics_per_second.{name}", rate[name], "calls/s")
     bench("luco.job_time_ratio", job["lucopy"] / job["ours"], "x")
     bench("luco.get_metrics_rate_ratio", rate["ours"] / rate["lucopy"], "x")
+    bench("luco.get_metrics_rate_ratio.requests", rate["requests"] / rate["lucopy"], "x")
+    bench("luco.get_metrics_vs_requests", rate["requests"] / rate["ours"], "x")
 
 
 if __name__ == "__main__":
