@@ -280,6 +280,7 @@ class LucoApi(ApiClient):
 
         submission = Submission(slot_id, reconciled_write(create, None, what="POST /slots/{id}/submissions "
                                                           "(create submission)", max_sends=1), self)
+        submission._created_empty()
         if stage and envs:
             submission.submit_run_environment(stage, envs)
         return submission

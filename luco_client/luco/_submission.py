@@ -109,6 +109,14 @@ class Submission:
     def __repr__(self) -> str:
         return f"Submission(slot_id={self.slot_id!r}, submission_id={self.id!r})"
 
+    def _created_empty(self) -> None:
+        """This client has just created the submission: it holds no metrics and no quality
+        results, so their baselines are known without a read (one GET less for each kind).
+        Should another writer add entries in between, an unknown outcome is judged
+        ambiguous (the total moved), never "not applied"."""
+        for kind in ("metrics", "quality results"):
+            self._ledgers[kind].learn(Tally(0, collections.Counter()))
+
     # ------------------------------------------------------------------ definition
 
     def _fetch_definition(self) -> t.Dict[str, t.Any]:

@@ -219,3 +219,37 @@ def test_a_whole_job_under_seeded_faults_keeps_every_write_exactly_once(make_api
         copies = sum(1 for m in stored if m["stage"] == f"stage-{n}")
         assert copies == {"ok": 1, "possibly": copies if copies <= 1 else -1, "failed": 0}[outcome], (n, outcome)
     assert sum(1 for _, outcome in outcomes if outcome == "ok") >= 6
+
+
+@pytest.mark.parametrize("fault", ["reset", "503"])
+@pytest.mark.parametrize("applied", [True, False], ids=["applied", "not-applied"])
+def test_a_new_submission_needs_no_baseline_read_and_is_still_judged(
+        client: LucoApi, luco: LucoServer, fault: str, applied: bool) -> None:
+    """A submission this client created holds no metrics or quality results: the first write
+    of each needs no baseline GET, and an unknown outcome is still judged right."""
+    sub = client.create_submission(1003)
+    base = f"/slots/1003/submissions/{sub.id}"
+    then = _after_apply(luco, fault) if applied else _not_applied(fault)
+    luco.script("/api/v2" + base + "/metrics", then, luco.route, method="POST")
+    assert sub.submit_metrics("Load", metrics={"rows": 5}) is True
+    assert sub.submit_quality(results={"checks": [{"check": "ids unique", "success": True}]}, stage="Validate")
+    gets = [r.path for r in luco.received() if r.method == "GET"]
+    # the only read: the metrics read-back after the unknown outcome
+    assert gets == ["/api" + base + "/metrics"], gets
+    assert luco.count("/api/v2" + base + "/metrics", "POST") == (1 if applied else 2)
+    state = luco.state()["submissions"][sub.id]
+    assert [(m["stage"], m["metric"]) for m in state["metrics"]] == [("Load", "rows")]  # exactly once
+    assert len(state["quality"]) == 1
+
+
+def test_a_new_submission_written_by_someone_else_first_is_ambiguous_not_resent(
+        make_api: MakeApi, client: LucoApi, luco: LucoServer) -> None:
+    """The empty baseline of a new submission is no licence to resend: when another writer's
+    entries are there too, a lost write is judged ambiguous, never "not applied"."""
+    sub = client.create_submission(1003)
+    path = f"/api/v2/slots/1003/submissions/{sub.id}/metrics"
+    make_api().get_submission(1003, sub.id).submit_metrics("Load", metrics={"other": 1})  # another writer
+    luco.script(path, Drop(), luco.route, method="POST")  # ours is lost before the server applies it
+    with pytest.raises(PossiblyAppliedWriteError, match="ambiguous: 1 metrics added where this write adds 2"):
+        sub.submit_metrics("Load", metrics={"rows": 5, "bytes": 1})
+    assert luco.count(path, "POST") == 2  # the other writer's and ours: never resent on a guess
