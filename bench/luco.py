@@ -12,9 +12,11 @@ Run: ``python bench/luco.py`` (options: ``--rounds``, ``--jobs``, ``--metrics-ca
 * One job is what an ETL run does with Luco, about 40 calls: build the client, find the
   slot, open a submission with its run environment, statuses, metrics for three stages and
   their read-back, a quality collection, searches, the slot-sequence parameters, an
-  unscheduled slot, the final status. LucoPy authenticates with a custom identity (its
-  token endpoint cannot be moved); ours with the service-principal flow against the fake
-  token endpoint (one more request per job, on its own connection).
+  unscheduled slot, the final status. Both arms authenticate with the same custom identity
+  (``generate_token()``; LucoPy's token endpoint cannot be moved), so the job is the same
+  job. A third job arm, ``ours_sp``, runs it through LucoApi with the service-principal flow
+  against the fake token endpoint instead (one more request per job, on its own
+  connection): ``luco.job_time_ratio.service_principal``.
 * The arms alternate in rounds (the order flips every round), so drift of the machine hits
   both. ``luco.job_time_ratio`` is LucoPy's median job time / ours (target >= 3);
   ``luco.get_metrics_rate_ratio`` compares sequential ``get_metrics`` calls per second
@@ -92,11 +94,18 @@ def job(api, tag):
     return seen
 """
 
-#: A worker: ``python -c WORKER lucopy|ours``; commands on stdin, one JSON line back each.
+#: A worker: ``python -c WORKER lucopy|ours|ours_sp|requests``; commands on stdin, one JSON line back each.
 WORKER = """
 import datetime, json, os, sys, time, uuid
 kind = sys.argv[1]
 base, authority = os.environ["BENCH_BASE_URL"], os.environ["BENCH_AUTHORITY"]
+
+
+class Identity:  # LucoPy's custom identity: generate_token() -> (token, expiry)
+    def generate_token(self):
+        return os.environ["BENCH_TOKEN"], datetime.datetime.now() + datetime.timedelta(hours=1)
+
+
 if kind == "requests":  # get_metrics only, as bare as requests goes
     import requests
     session = requests.Session()
@@ -110,12 +119,13 @@ if kind == "requests":  # get_metrics only, as bare as requests goes
 elif kind == "lucopy":
     from LucoPy import LucoApi
 
-    class Identity:
-        def generate_token(self):
-            return os.environ["BENCH_TOKEN"], datetime.datetime.now() + datetime.timedelta(hours=1)
-
     def make():
         return LucoApi(base, identity=Identity())
+elif kind == "ours":
+    from luco_client import LucoApi
+
+    def make():
+        return LucoApi(base, identity=Identity(), verify=os.environ["REQUESTS_CA_BUNDLE"])
 else:
     from luco_client import LucoApi
 
@@ -209,6 +219,7 @@ def main() -> int:
                    REQUESTS_CA_BUNDLE=CERT_FILE)
         arms = {"lucopy": Process([lucopy, "-c", WORKER, "lucopy"], env),
                 "ours": Process([sys.executable, "-c", WORKER, "ours"], env),
+                "ours_sp": Process([sys.executable, "-c", WORKER, "ours_sp"], env),
                 "requests": Process([sys.executable, "-c", WORKER, "requests"], env)}
         try:
             run(arms, servers, args)
@@ -223,14 +234,16 @@ def main() -> int:
 def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) -> None:
     # warm up (imports, code paths, the server's first handshakes) and compare what each arm's
     # job saw: the same results through LucoPy and through LucoApi
-    jobs = ("lucopy", "ours")  # the requests arm only makes the get_metrics calls
+    jobs = ("lucopy", "ours", "ours_sp")  # the requests arm only makes the get_metrics calls
+    rated = ("lucopy", "ours", "requests")  # get_metrics does not depend on how the token came
     seen = {name: json.dumps(arms[name].ask("job 1")["results"], sort_keys=True) for name in jobs}
-    bench("luco.same_results", float(seen["lucopy"] == seen["ours"]), "bool")
-    if seen["lucopy"] != seen["ours"]:
-        print(f"results differ:\n  lucopy {seen['lucopy']}\n  ours   {seen['ours']}")
+    bench("luco.same_results", float(seen["lucopy"] == seen["ours"] == seen["ours_sp"]), "bool")
+    for name in ("ours", "ours_sp"):
+        if seen["lucopy"] != seen[name]:
+            print(f"results differ:\n  lucopy {seen['lucopy']}\n  {name} {seen[name]}")
     arms["requests"].ask("metrics 20")  # warm up
     times: t.Dict[str, t.List[float]] = {name: [] for name in jobs}
-    rates: t.Dict[str, t.List[float]] = {name: [] for name in arms}
+    rates: t.Dict[str, t.List[float]] = {name: [] for name in rated}
     connections: t.Dict[str, t.List[int]] = {name: [] for name in jobs}
     requests: t.Dict[str, t.List[int]] = {name: [] for name in jobs}
     for number in range(args.rounds):
@@ -242,7 +255,8 @@ def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) 
                 after = servers.ask("conns")
                 connections[name].append(after["luco"] + after["azure"] - before["luco"] - before["azure"])
                 requests[name].append(after["requests"] - before["requests"])
-            rates[name].append(args.metrics_calls / arms[name].ask(f"metrics {args.metrics_calls}")["seconds"])
+            if name in rated:
+                rates[name].append(args.metrics_calls / arms[name].ask(f"metrics {args.metrics_calls}")["seconds"])
     job = {name: statistics.median(values) for name, values in times.items()}
     rate = {name: statistics.median(values) for name, values in rates.items()}
     for name in arms:
@@ -250,8 +264,10 @@ def run(arms: t.Dict[str, Process], servers: Process, args: argparse.Namespace) 
             bench(f"luco.job_seconds.{name}", job[name], "s")
             bench(f"luco.requests_per_job.{name}", statistics.median(requests[name]), "requests")
             bench(f"luco.connections_per_job.{name}", statistics.median(connections[name]), "connections")
-        bench(f"luco.get_metrics_per_second.{name}", rate[name], "calls/s")
+        if name in rated:
+            bench(f"luco.get_metrics_per_second.{name}", rate[name], "calls/s")
     bench("luco.job_time_ratio", job["lucopy"] / job["ours"], "x")
+    bench("luco.job_time_ratio.service_principal", job["lucopy"] / job["ours_sp"], "x")
     bench("luco.get_metrics_rate_ratio", rate["ours"] / rate["lucopy"], "x")
     bench("luco.get_metrics_rate_ratio.requests", rate["requests"] / rate["lucopy"], "x")
     bench("luco.get_metrics_vs_requests", rate["requests"] / rate["ours"], "x")
