@@ -65,6 +65,14 @@ def _environ_bundle() -> t.Optional[str]:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
+def _check_environ_bundle(bundle: t.Any) -> None:
+    """A CA bundle named by REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE must exist (requests would
+    fail later with a bare OSError)."""
+    if isinstance(bundle, (str, os.PathLike)) and not os.path.exists(bundle):
+        raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(bundle)!r} (from the environment: "
+                                  "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
+
+
 def attempts_of(response: requests.Response) -> t.Tuple[AttemptRecord, ...]:
     """The attempt history of a response returned by the graceful transport (empty for a
     response that did not come through it)."""
@@ -303,12 +311,7 @@ class GracefulSession(requests.Session):
                     "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
         if self.trust_env or proxies or self.proxies:
             merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            named = merged.get("verify")
-            if isinstance(named, (str, os.PathLike)) and not os.path.exists(named):
-                # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE name a missing file (requests would
-                # fail later with a bare OSError)
-                raise InvalidRequestError(f"verify: no CA bundle at {os.fspath(named)!r} (from the environment: "
-                                          "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
+            _check_environ_bundle(merged.get("verify"))
             return merged
         # What requests returns here, without its mapping merge of two empty proxy tables
         # (a per-call cost that shows in replayed calls).
@@ -326,9 +329,7 @@ class GracefulSession(requests.Session):
         found = self._environment.get(key)
         if found is None:
             bundle = _environ_bundle()
-            if bundle and not os.path.exists(bundle):
-                raise InvalidRequestError(f"verify: no CA bundle at {bundle!r} (from the environment: "
-                                          "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE)")
+            _check_environ_bundle(bundle)
             with self._environment_lock:
                 found = self._environment[key] = (get_environ_proxies(url), bundle)
         return found
