@@ -121,7 +121,9 @@ class LucoApi(ApiClient):
     :param stats: where calls are counted (default: a new one per client).
     :param clock: a time source (tests inject a fake one).
     :param session_kwargs: more :class:`~luco_client.transport.GracefulSession` arguments
-        (``pool_maxsize``, ``hooks``...).
+        (``pool_maxsize``, ``hooks``...). ``environment_once`` defaults to True here: the
+        proxies, CA bundle and ``.netrc`` of the environment are read once per host, at the
+        first call (pass ``environment_once=False`` to read them on every call, as LucoPy).
 
     No network I/O happens here. Use it as a context manager (or call :meth:`close`) to
     close the connection pool and the log file.
@@ -184,7 +186,7 @@ class LucoApi(ApiClient):
             values["concurrent_requests"] = concurrent_requests
         clock_kwargs = {"clock": clock} if clock is not None else {}
         auth = BearerTokenAuth(provider, refresh_margin=TOKEN_REFRESH_MARGIN, **clock_kwargs)
-        session_kwargs.setdefault("environment_once", True)  # proxies and CA bundle: read once per host
+        session_kwargs.setdefault("environment_once", True)  # proxies, CA bundle, .netrc: read once per host
         super().__init__(replay, base_url=url, settings=Settings.from_values(values), stats=stats, auth=auth,
                          **clock_kwargs, **session_kwargs)
         if verify is not None:

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import requests
-from requests.sessions import merge_setting
-from requests.utils import get_environ_proxies
+from requests.utils import get_environ_proxies, get_netrc_auth
 
 from luco_client._redact import is_secret_name, redact_url
 from luco_client.errors import (
@@ -30,6 +29,7 @@ from luco_client.transport._bodies import body_resendable
 from luco_client.transport._download import DownloadProgress, DownloadResult, download
 from luco_client.transport._options import CallOptions
 from luco_client.transport._phases import INVALID_INPUT, describe_input_error
+from luco_client.transport._prepare import merge_setting, prepare_request
 
 __all__ = ["GracefulSession", "GracefulPreparedRequest", "attempts_of"]
 
@@ -113,8 +113,9 @@ class GracefulSession(requests.Session):
     :param environment_once: read the proxies (``HTTPS_PROXY``, ``NO_PROXY``...) and the CA
         bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) from the environment once per
         origin, at its first request, instead of on every request as requests does (a scan
-        of the whole environment, the largest per-call cost of a small request). Changes to
-        those variables afterwards are not seen. Default ``False`` (requests' behaviour);
+        of the whole environment, the largest per-call cost of a small request), and the
+        ``.netrc`` credentials (``NETRC``, ``~/.netrc``) once per host. Changes to those
+        variables and files afterwards are not seen. Default ``False`` (requests' behaviour);
         the service clients (``LucoApi``, ``Dcipher``) turn it on.
 
     Every request method accepts ``options=CallOptions(...)`` for per-call settings.
@@ -127,6 +128,7 @@ class GracefulSession(requests.Session):
         self.environment_once = bool(environment_once)
         self._environment: t.Dict[t.Tuple[str, str], t.Tuple[t.Dict[str, str], t.Optional[str]]] = {}
         self._environment_lock = threading.Lock()
+        self._netrc: t.Dict[t.Tuple[str, str], t.Any] = {}
         if adapter is None:
             unknown = sorted(set(adapter_kwargs) - _ADAPTER_KWARGS)
             if unknown:
@@ -275,7 +277,7 @@ class GracefulSession(requests.Session):
         """Prepare as requests does; input that cannot form a request raises
         :class:`~luco_client.errors.InvalidRequestError` (never a raw TypeError/ValueError)."""
         try:
-            prepared = super().prepare_request(request)
+            prepared = prepare_request(self, request, self._netrc_auth)
         except LucoClientError:  # e.g. an auth class that could not get a token
             raise
         except _BAD_INPUT as exc:
@@ -318,6 +320,21 @@ class GracefulSession(requests.Session):
         proxies = merge_setting(proxies, self.proxies) if proxies is None or self.proxies is None else {}
         return {"proxies": proxies, "stream": merge_setting(stream, self.stream),
                 "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
+
+    def _netrc_auth(self, url: str) -> t.Any:
+        """requests' ``.netrc`` lookup (``NETRC``, ``~/.netrc``, ``~/_netrc``); with
+        ``environment_once``, read once per host like the proxies."""
+        if not self.environment_once:
+            return get_netrc_auth(url)
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return get_netrc_auth(url)
+        key = ("netrc", host)
+        if key not in self._netrc:
+            with self._environment_lock:
+                self._netrc[key] = get_netrc_auth(url)
+        return self._netrc[key]
 
     def _environment_of(self, url: str) -> t.Tuple[t.Dict[str, str], t.Optional[str]]:
         """The environment's proxies for ``url``'s origin and its CA bundle, read once."""

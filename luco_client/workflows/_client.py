@@ -135,7 +135,7 @@ class FlowClientBase(ApiClient):
         policy = retry if retry is not None else default_retry(max_retries, clock)
         super().__init__(replay, base_url=resolved_url, settings=client_settings(policy, timeout, throttle),
                          stats=stats, auth=ApiKeyAuth(key, "Authorization", scheme="Api-Key"),
-                         environment_once=True, **extra)  # proxies and CA bundle: read once per host
+                         environment_once=True, **extra)  # proxies, CA bundle, .netrc: read once per host
         #: Attempts per API call (dcipher's ``max_retries``).
         self.max_retries = policy.max_attempts
         self.poll = poll if poll is not None else PollPolicy()
