@@ -165,11 +165,28 @@ def scrub_secrets(text: str) -> str:
     return _SECRETS.scrub(text)
 
 
+#: URLs found to hold no secret, with the registered secrets and names they were checked
+#: against: a client calls the same few URLs over and over (bounded; secrets never kept).
+_CLEAN_URLS: t.Dict[str, t.Tuple[t.Tuple[str, ...], int]] = {}
+
+
 def redact_url(url: str) -> str:
     """Return ``url`` with user-info and credential values replaced by ``REDACTED``: query
     parameters with secret names (also when nested and percent-encoded in another value),
     ``;name=value`` parameters, registered secrets, and ``user:password@`` even in a URL
     too malformed to parse."""
+    snapshot, names = _SECRETS._snapshot, len(_REGISTERED_NAMES)  # names are only added
+    if _CLEAN_URLS.get(url) == (snapshot, names):
+        return url
+    redacted = _redact_url(url)
+    if redacted == url:
+        if len(_CLEAN_URLS) >= 4096:
+            _CLEAN_URLS.clear()
+        _CLEAN_URLS[url] = (snapshot, names)
+    return redacted
+
+
+def _redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -13,6 +13,22 @@ from luco_client.client._verbs import Verb
 from luco_client.errors import ConfigurationError
 
 
+class _Identity:
+    """A cache-key part that compares and hashes its object by identity (and keeps it
+    alive, so that its id is not reused while the key exists)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: t.Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
 class _Root(t.Protocol):
     """The root client of a caller: it holds the pipeline every call goes through."""
 
@@ -78,7 +94,20 @@ class Caller:
             if not isinstance(call, Settings):
                 raise ConfigurationError(f"settings= must be a Settings, got {call!r}")
             layers.append(Layer("call", call, "call"))
-        return resolve(layers, self._luco_base_url, self._luco_base_url_source)
+            return resolve(layers, self._luco_base_url, self._luco_base_url_source)
+        # Without call settings, the same layers resolve the same way every time (Settings
+        # are frozen): remember the result per chain of layers. The key holds each layer's
+        # Settings object itself, compared by identity, so replaced settings are a new key.
+        key = (tuple((layer.level, _Identity(layer.settings), layer.origin) for layer in layers),
+               self._luco_base_url, self._luco_base_url_source)
+        cache = self.__dict__.setdefault("_luco_resolved", {})
+        found = cache.get(key)
+        if found is None:
+            found = resolve(layers, self._luco_base_url, self._luco_base_url_source)
+            if len(cache) >= 256:
+                cache.clear()
+            cache[key] = found
+        return found
 
     def explain(self, method: t.Optional[str] = None, *, endpoint: t.Any = None,
                 settings: t.Optional[Settings] = None) -> ResolvedSettings:

@@ -88,6 +88,30 @@ def test_a_real_call_uses_the_merged_settings(pokeapi: PokemonServer) -> None:
     assert caught.value.attempt_count == 3
 
 
+def test_a_resolution_is_remembered_per_chain_of_settings_and_never_mixed_up(pokeapi: PokemonServer) -> None:
+    api = Chain(base_url=pokeapi.base_url)
+    first = api.pokemon.explain(endpoint=Endpoints.POKEMON)
+    assert api.pokemon.explain(endpoint=Endpoints.BERRY).retry is R_NS
+    assert api.pokemon.explain("name_of", endpoint=Endpoints.POKEMON).retry is R_METHOD
+    assert api.pokemon.explain(endpoint=Endpoints.POKEMON) is first  # the same chain: remembered
+    assert first.retry is R_ENDPOINT and api.explain().retry is R_CLIENT
+    with_call = api.pokemon.explain(endpoint=Endpoints.POKEMON, settings=Settings(retry=R_CALL))
+    assert with_call.retry is R_CALL and with_call is not api.pokemon.explain(
+        endpoint=Endpoints.POKEMON, settings=Settings(retry=R_CALL))  # call settings: merged each time
+    same_path = Endpoint("/pokemon/{NAME}", Settings(retry=R_CALL))  # another Settings object: a new chain
+    assert api.pokemon.explain(endpoint=same_path).retry is R_CALL
+    # real calls alternating between the levels keep their own attempt counts
+    for name in ("pikachu", "raichu"):
+        pokeapi.script(f"/api/v2/pokemon/{name}", Reply(503))
+    pokeapi.script("/api/v2/berry/cheri", Reply(503))
+    for _ in range(2):
+        for call, attempts in ((lambda: api.pokemon.name_of("pikachu"), 5), (lambda: api.pokemon.berry("cheri"), 3),
+                               (lambda: api.pokemon.name_of("raichu", call=Settings(retry=None)), 1)):
+            with pytest.raises(HTTPStatusError) as caught:
+                call()
+            assert caught.value.attempt_count == attempts
+
+
 def test_none_disables_and_unset_inherits() -> None:
     assert Settings().is_set("retry") is False and Settings(retry=None).is_set("retry")
     assert Settings(retry=UNSET) == Settings()

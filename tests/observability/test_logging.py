@@ -337,3 +337,15 @@ def test_scheme_words_after_a_dash_or_dot_are_still_credentials() -> None:
 
     for text in ("refresh-token eyJhbGciOiJIUzI1NiJ9.abc", "x-token abcdef123456", "id.token abcdef123456"):
         assert redact_text(text).endswith("REDACTED"), text
+
+
+def test_a_url_checked_clean_is_redacted_once_its_secret_or_name_is_registered() -> None:
+    """redact_url remembers URLs that held no secret; registering one must not be missed."""
+    from luco_client._redact import redact_url, register_secret, register_secret_name
+
+    url = "https://api.example/v1/items/late-secret-5d8e1f?tenantcode=late-name-value-77"
+    assert redact_url(url) == url and redact_url(url) == url  # clean, and remembered as clean
+    register_secret("late-secret-5d8e1f", long_lived=True)
+    assert "late-secret-5d8e1f" not in redact_url(url)
+    register_secret_name("tenantcode")
+    assert "late-name-value-77" not in redact_url(url)
