@@ -48,6 +48,7 @@ __all__ = [
 
 Body = t.Union[bytes, str, t.Mapping[str, t.Any], t.Sequence[t.Any], None]
 _MAX_HEADERS = 100  # as http.client
+_ONE_WRITE = 1 << 16  # a reply body up to this size goes out in the same write as the headers
 _S = t.TypeVar("_S", bound="FlakyServer")  # start() and `with` give back the subclass (a LucoServer...)
 
 
@@ -113,7 +114,13 @@ class Reply:
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers(payload if handler.command != "HEAD" else b"")
+        if handler.command == "HEAD":
+            handler.end_headers()
+        elif len(payload) <= _ONE_WRITE:
+            handler.end_headers(payload)
+        else:  # a large body is not copied behind the headers
+            handler.end_headers()
+            handler.wfile.write(payload)
 
 
 @dataclass(frozen=True)

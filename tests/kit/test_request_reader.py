@@ -124,3 +124,11 @@ def test_head_gets_headers_without_a_body(server: FlakyServer) -> None:
                 break
         assert lines[0].startswith(b"HTTP/1.1 200 ")
         assert reader.readline().startswith(b"HTTP/1.1 200 ")  # the next answer, no body in between
+
+
+def test_a_large_reply_body_arrives_whole_after_its_headers(server: FlakyServer) -> None:
+    body = bytes(range(256)) * 1024  # 256 KiB: sent after the headers, not copied behind them
+    server.script("/big", Reply(200, body))
+    (answer,) = _exchange(server, b"GET /big HTTP/1.1\r\nHost: h\r\n\r\n")
+    head, _, received = answer.partition(b"\r\n\r\n")
+    assert b"Content-Length: 262144" in head and received == body
