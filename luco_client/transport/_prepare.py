@@ -98,5 +98,3 @@ def prepare_request(session: requests.Session, request: requests.Request,
         hooks=_merge_hooks(request.hooks, session.hooks),
     )
     return prepared
-
-

@@ -128,7 +128,7 @@ class GracefulSession(requests.Session):
         self.environment_once = bool(environment_once)
         self._environment: t.Dict[t.Tuple[str, str], t.Tuple[t.Dict[str, str], t.Optional[str]]] = {}
         self._environment_lock = threading.Lock()
-        self._netrc: t.Dict[t.Tuple[str, str], t.Any] = {}
+        self._netrc: t.Dict[str, t.Any] = {}  # host -> .netrc credentials (environment_once)
         if adapter is None:
             unknown = sorted(set(adapter_kwargs) - _ADAPTER_KWARGS)
             if unknown:
@@ -330,11 +330,16 @@ class GracefulSession(requests.Session):
             host = (urlsplit(url).hostname or "").lower()
         except ValueError:
             return get_netrc_auth(url)
-        key = ("netrc", host)
-        if key not in self._netrc:
+        return self._once(self._netrc, host, lambda: get_netrc_auth(url))
+
+    def _once(self, table: t.Dict[t.Any, t.Any], key: t.Any, read: t.Callable[[], t.Any]) -> t.Any:
+        """``read()`` at the first request of ``key`` only (``environment_once``); a read
+        that raises is not remembered."""
+        if key not in table:
+            value = read()
             with self._environment_lock:
-                self._netrc[key] = get_netrc_auth(url)
-        return self._netrc[key]
+                table.setdefault(key, value)
+        return table[key]
 
     def _environment_of(self, url: str) -> t.Tuple[t.Dict[str, str], t.Optional[str]]:
         """The environment's proxies for ``url``'s origin and its CA bundle, read once."""
@@ -342,13 +347,14 @@ class GracefulSession(requests.Session):
             parts = urlsplit(url)
         except ValueError:
             return get_environ_proxies(url), _environ_bundle()
-        key = (parts.scheme.lower(), parts.netloc.lower())
-        found = self._environment.get(key)
-        if found is None:
+
+        def read() -> t.Tuple[t.Dict[str, str], t.Optional[str]]:
             bundle = _environ_bundle()
             _check_environ_bundle(bundle)
-            with self._environment_lock:
-                found = self._environment[key] = (get_environ_proxies(url), bundle)
+            return get_environ_proxies(url), bundle
+
+        found: t.Tuple[t.Dict[str, str], t.Optional[str]] = self._once(
+            self._environment, (parts.scheme.lower(), parts.netloc.lower()), read)
         return found
 
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
