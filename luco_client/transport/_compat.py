@@ -167,5 +167,11 @@ def put(bucket: t.Any, item: t.Any) -> bool:
 
 
 def leak(bucket: t.Any, now_ms: int) -> None:
-    """Drop items older than the bucket's window (keeps storage bounded)."""
-    bucket.leak(now_ms)
+    """Drop items older than the bucket's window (keeps storage bounded).
+
+    pyrate counts the items stamped at or after ``now - interval``, but its Redis bucket
+    (3.x and 4.x) leaks with an inclusive bound, ``ZREMRANGEBYSCORE 0 (now - interval)``:
+    the item stamped exactly ``now - interval`` would go while it still counts, and the
+    next pass in the same millisecond would admit one too many. Leaking as of one
+    millisecond earlier drops only items outside the window on every backend."""
+    bucket.leak(now_ms - 1)

@@ -315,6 +315,32 @@ def test_an_unreachable_redis_store_is_a_typed_error_and_nothing_is_sent(server:
     assert info.value.method == "GET" and server.count() == 0
 
 
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_a_leak_never_drops_an_item_still_in_the_window(server: FlakyServer, tmp_path: os.PathLike,
+                                                        kind: str, request: pytest.FixtureRequest) -> None:
+    """At the window's edge: the leak after an admission at ``t`` must keep the item stamped
+    ``t - window``, which the next pass at ``t`` still counts (pyrate's Redis leak did not)."""
+    from luco_client import MemoryBackend, RedisBackend, SQLiteBackend
+
+    if kind == "redis":
+        import redis
+
+        backend: t.Any = RedisBackend(redis.Redis.from_url(request.getfixturevalue("redis_url")), prefix="leak-edge")
+    else:
+        backend = SQLiteBackend(os.path.join(str(tmp_path), "t.sqlite")) if kind == "sqlite" else MemoryBackend()
+    clock = FakeClock(start=1000.0, wall=1_700_000_000.0)
+    rule, admitted = ThrottleRule(".*", 2, 1.0), AdmissionLog()
+    throttle = Throttle(rule, backend=backend, clock=clock, guard=0, on_admit=admitted)
+    session = GracefulSession(throttle=throttle, clock=clock)
+    session.get(server.url + "/a")
+    clock.advance(1.0)  # exactly one window later: one token is free again
+    session.get(server.url + "/b")  # admitted; the leak that follows runs at the window's edge
+    session.get(server.url + "/c")  # the first stamp still counts: this one must wait
+    assert clock.sleeps, "the third request was admitted at once"
+    assert admitted.most_in_window(rule, throttle.window_ms(rule)) == 2, admitted.stamps(rule)
+    throttle.close()
+
+
 @pytest.mark.redis
 def test_a_stuck_redis_lock_honours_the_deadline(server: FlakyServer, redis_url: str) -> None:
     import redis
